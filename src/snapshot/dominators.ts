@@ -1,0 +1,151 @@
+/** The graph shape the dominator computation needs (HeapGraph, or a test graph). */
+export interface DominatorInput {
+  readonly nodeCount: number;
+  readonly rootOrdinal: number;
+  readonly firstEdge: Uint32Array;
+  readonly firstRetainer: Uint32Array;
+  readonly retainerEdge: Uint32Array;
+  readonly retainerNode: Uint32Array;
+  readonly raw: { readonly edgeToNode: Uint32Array };
+}
+
+/**
+ * Immediate dominators by Lengauer–Tarjan (simple eval/link with path compression,
+ * O(m log n)), iterative throughout so a deep heap cannot overflow the stack.
+ *
+ * Only edges for which `essential(edge)` holds count. Nodes unreachable from the root are
+ * handled as DevTools does: those whose only retainers are non-essential (weak) start a
+ * DFS of their own under the root; whatever is still left hangs directly off the root.
+ *
+ * Returns the dominator of every node (the root's is itself) and the DFS preorder, in
+ * which every node comes after its dominator.
+ */
+export function computeDominators(
+  g: DominatorInput,
+  essential: (edge: number) => boolean,
+): { dominator: Uint32Array; order: Uint32Array } {
+  const count = g.nodeCount;
+  const { firstEdge, firstRetainer, retainerEdge, retainerNode } = g;
+  const to = g.raw.edgeToNode;
+  // Vertices are numbered ordinal + 1 so that 0 can mean "none", as in the paper.
+  const size = count + 1;
+  const parent = new Uint32Array(size);
+  const ancestor = new Uint32Array(size);
+  const vertex = new Uint32Array(size);
+  const label = new Uint32Array(size);
+  const semi = new Uint32Array(size);
+  const dom = new Uint32Array(size);
+  const bucketHead = new Uint32Array(size);
+  const bucketNext = new Uint32Array(size);
+  // Next edge to look at per vertex during DFS; reused afterwards as the compression stack.
+  const scratch = new Uint32Array(size);
+  let n = 0;
+
+  const dfs = (start: number): void => {
+    scratch[start] = firstEdge[start - 1];
+    let v = start;
+    while (v !== 0) {
+      if (semi[v] === 0) {
+        semi[v] = ++n;
+        vertex[n] = label[v] = v;
+      }
+      let next = parent[v];
+      const end = firstEdge[v];
+      for (let e = scratch[v]; e < end; e++) {
+        if (!essential(e)) continue;
+        const w = to[e] + 1;
+        if (semi[w] === 0) {
+          parent[w] = v;
+          scratch[w] = firstEdge[w - 1];
+          scratch[v] = e + 1;
+          next = w;
+          break;
+        }
+      }
+      if (next === parent[v]) scratch[v] = end;
+      v = next;
+    }
+  };
+
+  const hasOnlyNonEssentialRetainers = (ordinal: number): boolean => {
+    for (let r = firstRetainer[ordinal]; r < firstRetainer[ordinal + 1]; r++) {
+      if (essential(retainerEdge[r])) return false;
+    }
+    return true;
+  };
+
+  const r = g.rootOrdinal + 1;
+  dfs(r);
+  if (n < count) {
+    for (let v = 1; v <= count; v++) {
+      if (semi[v] === 0 && hasOnlyNonEssentialRetainers(v - 1)) {
+        parent[v] = r;
+        dfs(v);
+      }
+    }
+  }
+  if (n < count) {
+    for (let v = 1; v <= count; v++) {
+      if (semi[v] === 0) {
+        parent[v] = r;
+        semi[v] = ++n;
+        vertex[n] = label[v] = v;
+      }
+    }
+  }
+
+  const compress = (start: number): void => {
+    let v = start;
+    let top = 0;
+    while (ancestor[ancestor[v]] !== 0) {
+      scratch[++top] = v;
+      v = ancestor[v];
+    }
+    while (top > 0) {
+      const w = scratch[top--];
+      const a = ancestor[w];
+      if (semi[label[a]] < semi[label[w]]) label[w] = label[a];
+      ancestor[w] = ancestor[a];
+    }
+  };
+  const evaluate = (v: number): number => {
+    if (ancestor[v] === 0) return v;
+    compress(v);
+    return label[v];
+  };
+
+  for (let i = n; i >= 2; i--) {
+    const w = vertex[i];
+    const wOrdinal = w - 1;
+    let orphan = true;
+    for (let k = firstRetainer[wOrdinal]; k < firstRetainer[wOrdinal + 1]; k++) {
+      if (!essential(retainerEdge[k])) continue;
+      orphan = false;
+      const u = evaluate(retainerNode[k] + 1);
+      if (semi[u] < semi[w]) semi[w] = semi[u];
+    }
+    // Orphans count the root as their only predecessor.
+    if (orphan) semi[w] = semi[r];
+    const s = vertex[semi[w]];
+    bucketNext[w] = bucketHead[s];
+    bucketHead[s] = w;
+    const p = parent[w];
+    ancestor[w] = p;
+    for (let v = bucketHead[p]; v !== 0; v = bucketNext[v]) {
+      const u = evaluate(v);
+      dom[v] = semi[u] < semi[v] ? u : p;
+    }
+    bucketHead[p] = 0;
+  }
+  dom[0] = dom[r] = r;
+  for (let i = 2; i <= n; i++) {
+    const w = vertex[i];
+    if (dom[w] !== vertex[semi[w]]) dom[w] = dom[dom[w]];
+  }
+
+  const dominator = new Uint32Array(count);
+  const order = new Uint32Array(count);
+  for (let v = 1; v <= count; v++) dominator[v - 1] = dom[v] - 1;
+  for (let i = 1; i <= n; i++) order[i - 1] = vertex[i] - 1;
+  return { dominator, order };
+}

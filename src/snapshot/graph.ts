@@ -1,0 +1,475 @@
+import { CancelledError, RawSnapshot, SnapshotFormatError } from './format.ts';
+import { computeDominators } from './dominators.ts';
+
+/** Distance given to nodes reachable only through V8's internal roots (DevTools' baseSystemDistance). */
+export const SYSTEM_DISTANCE = 100_000_000;
+export const UNREACHABLE = 0x7fffffff;
+
+export interface BuildOptions {
+  onProgress?: (phase: string, fraction: number) => void;
+  isCancelled?: () => boolean;
+}
+
+/** Node and edge type ids by name; -1 where this snapshot's V8 has no such type. */
+function typeIds<K extends string>(names: readonly string[], wanted: readonly K[]): Record<K, number> {
+  return Object.fromEntries(wanted.map((name) => [name, names.indexOf(name)])) as Record<K, number>;
+}
+
+const NODE_TYPES = [
+  'hidden',
+  'array',
+  'string',
+  'object',
+  'code',
+  'closure',
+  'regexp',
+  'number',
+  'native',
+  'synthetic',
+  'concatenated string',
+  'sliced string',
+  'symbol',
+  'bigint',
+  'object shape',
+] as const;
+const EDGE_TYPES = ['context', 'element', 'property', 'internal', 'hidden', 'shortcut', 'weak', 'invisible'] as const;
+
+const EPHEMERON_NAME =
+  /^\d+(?<pair> \/ part of key \(.*? @\d+\) -> value \(.*? @\d+\) pair in WeakMap \(table @(?<table>\d+)\))$/;
+
+/**
+ * The heap as a graph with the indexes every query needs: edges and retainers by node,
+ * class names, distances from the roots, the dominator tree and retained sizes. The rules
+ * for what keeps what alive follow Chrome DevTools' HeapSnapshot.ts.
+ */
+export class HeapGraph {
+  readonly nodeCount: number;
+  readonly edgeCount: number;
+  readonly rootOrdinal = 0;
+  readonly nodeTypes: Record<(typeof NODE_TYPES)[number], number>;
+  readonly edgeTypes: Record<(typeof EDGE_TYPES)[number], number>;
+  /** Edge ordinals of node n are firstEdge[n] .. firstEdge[n+1]-1. */
+  readonly firstEdge: Uint32Array;
+  /** Retainers of node n are retainerEdge/retainerNode[firstRetainer[n] .. firstRetainer[n+1]-1]. */
+  readonly firstRetainer: Uint32Array;
+  readonly retainerEdge: Uint32Array;
+  readonly retainerNode: Uint32Array;
+  /** Shallow sizes, with owned internal arrays folded into their owner as DevTools shows them. */
+  readonly selfSize: Float64Array;
+  /** Class name string index per node (may point past the snapshot's own strings). */
+  readonly classIndex: Uint32Array;
+  readonly strings: string[];
+  distance!: Int32Array;
+  dominator!: Uint32Array;
+  retainedSize!: Float64Array;
+  /** Nodes in dominator-tree DFS order (root first); parents come before children. */
+  dominatorOrder!: Uint32Array;
+  private essential!: Uint32Array;
+  private pageOwned: Uint8Array | null = null;
+  private ephemeronCache: Int8Array;
+  private ephemeronInfo = new Map<number, { pair: string; table: number }>();
+  private dominatedFirst: Uint32Array | null = null;
+  private dominatedList: Uint32Array | null = null;
+
+  constructor(
+    readonly raw: RawSnapshot,
+    options: BuildOptions = {},
+  ) {
+    const check = () => {
+      if (options.isCancelled?.()) throw new CancelledError();
+    };
+    this.nodeCount = raw.nodeCount;
+    this.edgeCount = raw.edgeCount;
+    if (this.nodeCount === 0) throw new SnapshotFormatError('the snapshot has no nodes');
+    this.nodeTypes = typeIds(raw.nodeTypeNames, NODE_TYPES);
+    this.edgeTypes = typeIds(raw.edgeTypeNames, EDGE_TYPES);
+    this.strings = raw.strings;
+    this.ephemeronCache = new Int8Array(raw.strings.length);
+    this.selfSize = raw.nodeSelfSize;
+
+    options.onProgress?.('indexing edges', 0);
+    this.firstEdge = this.buildFirstEdge();
+    check();
+    options.onProgress?.('indexing retainers', 0.1);
+    [this.firstRetainer, this.retainerEdge, this.retainerNode] = this.buildRetainers();
+    check();
+    this.classIndex = this.buildClassIndex();
+    this.markPageOwned();
+    this.transferOwnedSizes();
+    check();
+    options.onProgress?.('marking essential edges', 0.3);
+    this.essential = this.buildEssentialEdges();
+    check();
+    options.onProgress?.('distances', 0.4);
+    this.distance = this.computeDistances();
+    check();
+    options.onProgress?.('dominators', 0.5);
+    const { dominator, order } = computeDominators(this, (e) => this.isEssential(e));
+    this.dominator = dominator;
+    this.dominatorOrder = order;
+    check();
+    options.onProgress?.('retained sizes', 0.9);
+    this.retainedSize = this.computeRetainedSizes();
+    options.onProgress?.('done', 1);
+  }
+
+  // --- names --------------------------------------------------------------------------
+
+  typeName(n: number): string {
+    return this.raw.nodeTypeNames[this.raw.nodeType[n]] ?? 'unknown';
+  }
+
+  name(n: number): string {
+    return this.strings[this.raw.nodeName[n]] ?? '';
+  }
+
+  className(n: number): string {
+    return this.strings[this.classIndex[n]] ?? '';
+  }
+
+  id(n: number): number {
+    return this.raw.nodeId[n];
+  }
+
+  edgeTypeName(e: number): string {
+    return this.raw.edgeTypeNames[this.raw.edgeType[e]] ?? 'unknown';
+  }
+
+  /** Element and hidden edges carry an index; the others a string-table index. */
+  edgeName(e: number): string {
+    const t = this.raw.edgeType[e];
+    const v = this.raw.edgeNameOrIndex[e];
+    if (t === this.edgeTypes.element || t === this.edgeTypes.hidden) return String(v);
+    return this.strings[v] ?? String(v);
+  }
+
+  isWeakEdge(e: number): boolean {
+    return this.raw.edgeType[e] === this.edgeTypes.weak;
+  }
+
+  isEssential(e: number): boolean {
+    return (this.essential[e >>> 5] & (1 << (e & 31))) !== 0;
+  }
+
+  /** First edge of `n` with the given name (any type but weak), or -1. */
+  findEdge(n: number, name: string): number {
+    for (let e = this.firstEdge[n]; e < this.firstEdge[n + 1]; e++) {
+      if (!this.isWeakEdge(e) && this.edgeName(e) === name) return e;
+    }
+    return -1;
+  }
+
+  /** Target of the first edge of `n` with the given name, or -1. */
+  child(n: number, name: string): number {
+    const e = this.findEdge(n, name);
+    return e < 0 ? -1 : this.raw.edgeToNode[e];
+  }
+
+  // --- dominator tree ------------------------------------------------------------------
+
+  /** Nodes immediately dominated by `n`. */
+  dominated(n: number): Uint32Array {
+    if (!this.dominatedFirst || !this.dominatedList) {
+      const first = new Uint32Array(this.nodeCount + 1);
+      for (let v = 0; v < this.nodeCount; v++) if (v !== this.rootOrdinal) first[this.dominator[v] + 1]++;
+      for (let v = 0; v < this.nodeCount; v++) first[v + 1] += first[v];
+      const list = new Uint32Array(Math.max(0, this.nodeCount - 1));
+      const fill = first.slice(0, this.nodeCount);
+      for (let v = 0; v < this.nodeCount; v++) if (v !== this.rootOrdinal) list[fill[this.dominator[v]]++] = v;
+      this.dominatedFirst = first;
+      this.dominatedList = list;
+    }
+    return this.dominatedList.subarray(this.dominatedFirst[n], this.dominatedFirst[n + 1]);
+  }
+
+  // --- construction ----------------------------------------------------------------------
+
+  private buildFirstEdge(): Uint32Array {
+    const { nodeCount, raw } = this;
+    const first = new Uint32Array(nodeCount + 1);
+    let e = 0;
+    for (let n = 0; n < nodeCount; n++) {
+      first[n] = e;
+      e += raw.nodeEdgeCount[n];
+    }
+    first[nodeCount] = e;
+    if (e !== this.edgeCount) {
+      throw new SnapshotFormatError(`the nodes' edge counts add up to ${e}, but the snapshot holds ${this.edgeCount} edges`);
+    }
+    return first;
+  }
+
+  private buildRetainers(): [Uint32Array, Uint32Array, Uint32Array] {
+    const { nodeCount, edgeCount, firstEdge } = this;
+    const to = this.raw.edgeToNode;
+    const first = new Uint32Array(nodeCount + 1);
+    for (let e = 0; e < edgeCount; e++) {
+      const t = to[e];
+      if (t >= nodeCount) throw new SnapshotFormatError(`edge ${e} points to node ${t}, past the last node (${nodeCount - 1})`);
+      first[t + 1]++;
+    }
+    for (let n = 0; n < nodeCount; n++) first[n + 1] += first[n];
+    const retainerEdge = new Uint32Array(edgeCount);
+    const retainerNode = new Uint32Array(edgeCount);
+    const fill = first.slice(0, nodeCount);
+    for (let n = 0; n < nodeCount; n++) {
+      for (let e = firstEdge[n], end = firstEdge[n + 1]; e < end; e++) {
+        const slot = fill[to[e]]++;
+        retainerEdge[slot] = e;
+        retainerNode[slot] = n;
+      }
+    }
+    return [first, retainerEdge, retainerNode];
+  }
+
+  /** DevTools' class names: constructor names for objects, (system), Function, (string)… */
+  private buildClassIndex(): Uint32Array {
+    const { nodeCount, raw, strings } = this;
+    const added = new Map<string, number>();
+    const index = (s: string) => {
+      let k = added.get(s);
+      if (k === undefined) {
+        k = strings.length;
+        strings.push(s);
+        added.set(s, k);
+      }
+      return k;
+    };
+    const byType = raw.nodeTypeNames.map((type) => {
+      switch (type) {
+        case 'hidden':
+          return index('(system)');
+        case 'code':
+          return index('(compiled code)');
+        case 'closure':
+          return index('Function');
+        case 'regexp':
+          return index('RegExp');
+        case 'object':
+        case 'native':
+          return -1;
+        default:
+          return index(`(${type})`);
+      }
+    });
+    const unknown = index('(unknown)');
+    const classIndex = new Uint32Array(nodeCount);
+    for (let n = 0; n < nodeCount; n++) {
+      const t = raw.nodeType[n];
+      const k = t < byType.length ? byType[t] : unknown;
+      if (k !== -1) {
+        classIndex[n] = k;
+        continue;
+      }
+      const nameIndex = raw.nodeName[n];
+      const name = strings[nameIndex] ?? '';
+      // '<div id="a">' is of class '<div>'.
+      if (name.startsWith('<') || name.startsWith('Detached <')) {
+        const space = name.indexOf(' ', name.startsWith('<') ? 0 : 10);
+        classIndex[n] = space === -1 ? index(name) : index(name.slice(0, space) + '>');
+      } else {
+        classIndex[n] = nameIndex;
+      }
+    }
+    return classIndex;
+  }
+
+  /** Whether the root's non-synthetic children (the global objects) exist: "user roots". */
+  private userRoots(): number[] {
+    const roots: number[] = [];
+    const { raw, firstEdge, rootOrdinal } = this;
+    for (let e = firstEdge[rootOrdinal]; e < firstEdge[rootOrdinal + 1]; e++) {
+      const t = raw.edgeToNode[e];
+      if (raw.nodeType[t] !== this.nodeTypes.synthetic || this.name(t) === '(Document DOM trees)') roots.push(t);
+    }
+    return roots;
+  }
+
+  /** Marks what the program owns (reachable from user roots), as opposed to the debugger's handles. */
+  private markPageOwned(): void {
+    const { raw, firstEdge, rootOrdinal, nodeCount } = this;
+    const owned = new Uint8Array(nodeCount);
+    const stack = new Uint32Array(nodeCount);
+    let top = 0;
+    for (let e = firstEdge[rootOrdinal]; e < firstEdge[rootOrdinal + 1]; e++) {
+      const t = raw.edgeToNode[e];
+      const type = raw.edgeType[e];
+      const documentTrees = type === this.edgeTypes.element && this.name(t) === '(Document DOM trees)';
+      if (type !== this.edgeTypes.shortcut && !documentTrees) continue;
+      if (!owned[t]) {
+        owned[t] = 1;
+        stack[top++] = t;
+      }
+    }
+    if (top === 0) return;
+    while (top > 0) {
+      const n = stack[--top];
+      for (let e = firstEdge[n]; e < firstEdge[n + 1]; e++) {
+        const t = raw.edgeToNode[e];
+        if (owned[t] || raw.edgeType[e] === this.edgeTypes.weak) continue;
+        owned[t] = 1;
+        stack[top++] = t;
+      }
+    }
+    this.pageOwned = owned;
+  }
+
+  /** Folds hidden and array nodes owned by exactly one object into that object's shallow size. */
+  private transferOwnedSizes(): void {
+    if (this.userRoots().length === 0) return;
+    const { raw, firstEdge, nodeCount, selfSize } = this;
+    const UNVISITED = 0xffffffff;
+    const MANY = 0xfffffffe;
+    const owner = new Uint32Array(nodeCount);
+    // Each node enters the worklist at most twice: once owned, once when found shared.
+    const work = new Uint32Array(nodeCount * 2);
+    let top = 0;
+    const hidden = this.nodeTypes.hidden;
+    const array = this.nodeTypes.array;
+    for (let n = 0; n < nodeCount; n++) {
+      const t = raw.nodeType[n];
+      if (t === hidden || t === array) owner[n] = UNVISITED;
+      else {
+        owner[n] = n;
+        work[top++] = n;
+      }
+    }
+    while (top > 0) {
+      const n = work[--top];
+      const own = owner[n];
+      for (let e = firstEdge[n]; e < firstEdge[n + 1]; e++) {
+        if (raw.edgeType[e] === this.edgeTypes.weak) continue;
+        const t = raw.edgeToNode[e];
+        const current = owner[t];
+        if (current === UNVISITED) {
+          owner[t] = own;
+          work[top++] = t;
+        } else if (current !== t && current !== own && current !== MANY) {
+          owner[t] = MANY;
+          work[top++] = t;
+        }
+      }
+    }
+    const synthetic = this.nodeTypes.synthetic;
+    for (let n = 0; n < nodeCount; n++) {
+      const own = owner[n];
+      if (own === UNVISITED || own === MANY || own === n) continue;
+      if (raw.nodeType[own] === synthetic || own === this.rootOrdinal) continue;
+      selfSize[own] += selfSize[n];
+      selfSize[n] = 0;
+    }
+  }
+
+  /** Parses (once per string) whether an internal edge name is a WeakMap ephemeron edge. */
+  ephemeron(nameIndex: number): { pair: string; table: number } | null {
+    const cached = this.ephemeronCache[nameIndex];
+    if (cached === 1) return null;
+    if (cached === 2) return this.ephemeronInfo.get(nameIndex)!;
+    const match = EPHEMERON_NAME.exec(this.strings[nameIndex] ?? '');
+    if (!match?.groups) {
+      this.ephemeronCache[nameIndex] = 1;
+      return null;
+    }
+    const info = { pair: match.groups.pair, table: Number(match.groups.table) };
+    this.ephemeronCache[nameIndex] = 2;
+    this.ephemeronInfo.set(nameIndex, info);
+    return info;
+  }
+
+  /**
+   * Edges that can keep their target alive: not weak, not a self edge, shortcuts only from
+   * the root, not from the debugger's objects into the program's, and for WeakMap values
+   * only the edge from the key (the table's edge is left out, as DevTools does).
+   */
+  private buildEssentialEdges(): Uint32Array {
+    const { raw, firstEdge, nodeCount, rootOrdinal, pageOwned } = this;
+    const bits = new Uint32Array((this.edgeCount >>> 5) + 1);
+    const { weak, shortcut, internal } = this.edgeTypes;
+    for (let n = 0; n < nodeCount; n++) {
+      const ownedFrom = pageOwned ? pageOwned[n] : 1;
+      for (let e = firstEdge[n]; e < firstEdge[n + 1]; e++) {
+        const type = raw.edgeType[e];
+        if (type === weak) continue;
+        const t = raw.edgeToNode[e];
+        if (t === n) continue;
+        if (n !== rootOrdinal) {
+          if (type === shortcut) continue;
+          if (pageOwned && pageOwned[t] && !ownedFrom) continue;
+        }
+        if (type === internal) {
+          const eph = this.ephemeron(raw.edgeNameOrIndex[e]);
+          if (eph && eph.table === raw.nodeId[n]) continue;
+        }
+        bits[e >>> 5] |= 1 << (e & 31);
+      }
+    }
+    return bits;
+  }
+
+  /** BFS from the user roots (distance 1), then from the root for what only the system holds. */
+  private computeDistances(): Int32Array {
+    const { nodeCount, rootOrdinal } = this;
+    const distance = new Int32Array(nodeCount).fill(UNREACHABLE);
+    const queue = new Uint32Array(nodeCount);
+    const users = this.userRoots();
+    let length = 0;
+    for (const u of users) {
+      if (distance[u] !== UNREACHABLE) continue;
+      distance[u] = 1;
+      queue[length++] = u;
+    }
+    this.bfs(queue, length, distance);
+    distance[rootOrdinal] = users.length > 0 ? SYSTEM_DISTANCE : 0;
+    queue[0] = rootOrdinal;
+    this.bfs(queue, 1, distance);
+    return distance;
+  }
+
+  private bfs(queue: Uint32Array, length: number, distance: Int32Array): void {
+    const { raw, firstEdge } = this;
+    const { weak, internal, element, hidden } = this.edgeTypes;
+    const hiddenNode = this.nodeTypes.hidden;
+    const arrayNode = this.nodeTypes.array;
+    const pendingEphemerons = new Set<string>();
+    let head = 0;
+    while (head < length) {
+      const n = queue[head++];
+      const next = distance[n] + 1;
+      const nodeType = raw.nodeType[n];
+      const descriptors = nodeType === arrayNode && this.name(n) === '(map descriptors)';
+      const nativeContext = nodeType === hiddenNode && this.name(n) === 'system / NativeContext';
+      for (let e = firstEdge[n]; e < firstEdge[n + 1]; e++) {
+        const type = raw.edgeType[e];
+        if (type === weak) continue;
+        const t = raw.edgeToNode[e];
+        if (distance[t] !== UNREACHABLE) continue;
+        if (nativeContext && this.edgeName(e) === 'sloppy_function_map') continue;
+        if (descriptors) {
+          // Maps share descriptor arrays, so most descriptor links don't hold for this map.
+          const index = type === element || type === hidden ? raw.edgeNameOrIndex[e] : parseInt(this.edgeName(e), 10);
+          if (index >= 2 && index % 3 === 1) continue;
+        }
+        if (type === internal) {
+          // A WeakMap value is reached from the table and from the key: count the later of the two.
+          const eph = this.ephemeron(raw.edgeNameOrIndex[e]);
+          if (eph && !pendingEphemerons.delete(eph.pair)) {
+            pendingEphemerons.add(eph.pair);
+            continue;
+          }
+        }
+        distance[t] = next;
+        queue[length++] = t;
+      }
+    }
+  }
+
+  private computeRetainedSizes(): Float64Array {
+    const { dominator, dominatorOrder, selfSize, rootOrdinal } = this;
+    const retained = selfSize.slice();
+    for (let k = dominatorOrder.length - 1; k > 0; k--) {
+      const n = dominatorOrder[k];
+      if (n !== rootOrdinal) retained[dominator[n]] += retained[n];
+    }
+    return retained;
+  }
+}
