@@ -1,6 +1,8 @@
 // One esbuild pass for every entry point; `vscode` stays external for the extension bundle.
 import { build } from 'esbuild';
-import { chmod } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+
+const { version } = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
 
 const common = {
   bundle: true,
@@ -10,8 +12,12 @@ const common = {
   sourcemap: true,
   logLevel: 'warning',
   external: ['vscode'],
+  define: { LEAKSCOPE_VERSION: JSON.stringify(version) },
 };
 
+// The repository is ESM (tests, scripts); the bundles are CommonJS, as VS Code loads extensions.
+await mkdir('dist', { recursive: true });
+await writeFile('dist/package.json', '{ "type": "commonjs" }\n');
 await build({
   ...common,
   entryPoints: { cli: 'src/cli/main.ts', worker: 'src/analysis/worker.ts' },

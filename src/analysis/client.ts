@@ -1,0 +1,112 @@
+import { totalmem } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { AnalysisProgress } from './analyze.ts';
+import { ErrorKind, FromWorker, MethodName, WorkerData, WorkerMethods } from './protocol.ts';
+
+export class AnalysisError extends Error {
+  override readonly name = 'AnalysisError';
+  constructor(
+    readonly kind: ErrorKind,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Pending {
+  resolve: (value: never) => void;
+  reject: (error: AnalysisError) => void;
+  onProgress?: (progress: AnalysisProgress) => void;
+}
+
+export interface RequestOptions {
+  onProgress?: (progress: AnalysisProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface ClientOptions {
+  /** The built worker script (dist/worker.js). */
+  workerPath: string;
+  /** Memory the analysis may use, in MB; default three quarters of the machine's. */
+  memoryBudgetMb?: number;
+}
+
+/**
+ * The host's side of the analysis worker. If the worker dies (out of memory, a crash),
+ * pending requests fail with a clear error and the next request starts a fresh worker.
+ */
+export class AnalysisClient {
+  private worker: Worker | null = null;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly cancel = new SharedArrayBuffer(4);
+  private readonly budgetMb: number;
+
+  constructor(private readonly options: ClientOptions) {
+    this.budgetMb = options.memoryBudgetMb ?? Math.floor((totalmem() / 1024 / 1024) * 0.75);
+  }
+
+  request<M extends MethodName>(method: M, params: WorkerMethods[M]['params'], options: RequestOptions = {}): Promise<WorkerMethods[M]['result']> {
+    const id = this.nextId++;
+    const worker = this.ensureWorker();
+    return new Promise<WorkerMethods[M]['result']>((resolve, reject) => {
+      if (options.signal?.aborted) return reject(new AnalysisError('cancelled', 'cancelled'));
+      options.signal?.addEventListener('abort', () => Atomics.store(new Int32Array(this.cancel), 0, id), { once: true });
+      this.pending.set(id, { resolve: resolve as (value: never) => void, reject, onProgress: options.onProgress });
+      // Keep the host alive while work is pending, and only then.
+      worker.ref();
+      worker.postMessage({ type: 'request', id, method, params });
+    });
+  }
+
+  async dispose(): Promise<void> {
+    const worker = this.worker;
+    this.worker = null;
+    this.failAll(new AnalysisError('cancelled', 'the analysis was stopped'));
+    await worker?.terminate();
+  }
+
+  private ensureWorker(): Worker {
+    if (this.worker) return this.worker;
+    const data: WorkerData = { cancel: this.cancel, memoryBudgetMb: this.budgetMb };
+    const worker = new Worker(this.options.workerPath, {
+      workerData: data,
+      resourceLimits: { maxOldGenerationSizeMb: this.budgetMb },
+    });
+    worker.unref();
+    worker.on('message', (message: FromWorker) => this.onMessage(message));
+    worker.on('error', (error: Error & { code?: string }) => {
+      this.worker = null;
+      const outOfMemory = error.code === 'ERR_WORKER_OUT_OF_MEMORY' || /out of memory/i.test(error.message);
+      this.failAll(
+        outOfMemory
+          ? new AnalysisError('memory', `the analysis ran out of memory (budget ${this.budgetMb} MB): close other programs, or raise the budget`)
+          : new AnalysisError('internal', `the analysis worker crashed: ${error.message}`),
+      );
+    });
+    worker.on('exit', (code) => {
+      if (this.worker === worker) this.worker = null;
+      if (this.pending.size) this.failAll(new AnalysisError('internal', `the analysis worker stopped (exit code ${code})`));
+    });
+    this.worker = worker;
+    return worker;
+  }
+
+  private onMessage(message: FromWorker): void {
+    const pending = this.pending.get(message.id);
+    if (!pending) return;
+    if (message.type === 'progress') {
+      pending.onProgress?.(message.progress);
+      return;
+    }
+    this.pending.delete(message.id);
+    if (this.pending.size === 0) this.worker?.unref();
+    if ('ok' in message) pending.resolve(message.ok as never);
+    else pending.reject(new AnalysisError(message.err.kind, message.err.message));
+  }
+
+  private failAll(error: AnalysisError): void {
+    for (const pending of this.pending.values()) pending.reject(error);
+    this.pending.clear();
+  }
+}

@@ -1,0 +1,255 @@
+import { HeapGraph, SYSTEM_DISTANCE } from '../snapshot/graph.ts';
+import { SourceLocator } from '../snapshot/locations.ts';
+import { COLLECTION_KINDS, CollectionKind } from './collections.ts';
+import { isContext, nodeLabel } from './describe.ts';
+import { findId, SnapshotDigest } from './digest.ts';
+import { locateSuspect } from './locate.ts';
+import { formatPath, shortestRetainerPath } from './paths.ts';
+import { ClassDelta, GroupRow, Suspect, SuspectKind } from './report.ts';
+import { SourceFiles } from './source.ts';
+
+/** Growth below this, over the whole series, is noise (V8 and Node tick over a little). */
+export const MIN_GROWTH_BYTES = 32 * 1024;
+/** Timers, async functions and promises: this many more of one kind is a trend. */
+export const MIN_GROUP_GROWTH = 10;
+/** A dominator subtree defers to a child that holds this share of its growth. */
+const FRONTIER_SHARE = 0.8;
+/** Allowed shrink between two snapshots for a series still to count as growing. */
+const TOLERANCE = 0.01;
+
+const HINTS: Record<SuspectKind | CollectionKind, string> = {
+  Map: 'Bound it: evict old entries (an LRU with a size cap), delete entries when done, or key a WeakMap by the owner.',
+  Set: 'Bound it: delete members when done, cap its size, or use a WeakSet keyed by the owner.',
+  Array: 'Stop appending without removing: cap the array, use a ring buffer, or splice out what is done.',
+  Object: 'An object used as a dictionary only grows: delete keys when done, or use a bounded Map/LRU.',
+  listeners: 'Remove listeners when done (emitter.off / removeListener), use once(), or pass an AbortSignal.',
+  collection: 'Bound it: evict old entries or delete them when done.',
+  subtree: 'Something keeps a growing structure alive: let go of the old value, or hold it through a WeakRef.',
+  timers: 'Keep the handle and clearInterval / clearTimeout it when its owner goes away.',
+  async: 'What these await never settles: add a timeout (AbortSignal.timeout, Promise.race) and reject pending callers on close.',
+  promises: 'These promises never settle: resolve or reject them on every path, with a timeout.',
+  external: 'Buffers held outside the JS heap keep piling up: drop them when done or reuse a bounded pool.',
+};
+
+/** Non-decreasing from snapshot to snapshot (within a small tolerance), and larger at the end. */
+function grows(values: Array<number | null>): boolean {
+  const present = values.filter((v): v is number => v !== null);
+  if (present.length < 2) return false;
+  for (let k = 1; k < present.length; k++) {
+    if (present[k] < present[k - 1] * (1 - TOLERANCE)) return false;
+  }
+  return present[present.length - 1] > present[0];
+}
+
+function firstPresent<T>(values: Array<T | null>): T {
+  return values.find((v) => v !== null)!;
+}
+
+interface Candidate {
+  kind: SuspectKind;
+  collectionKind: CollectionKind | null;
+  nodeId: number;
+  retained: Array<number | null>;
+  counts: Array<number | null> | null;
+}
+
+/** Retained size of a node id in each snapshot (null where it did not exist). */
+function retainedSeries(digests: SnapshotDigest[], id: number): Array<number | null> {
+  return digests.map((d) => {
+    const k = findId(d.ids, id);
+    return k < 0 ? null : d.retainedById[k];
+  });
+}
+
+function collectionCandidates(digests: SnapshotDigest[]): Candidate[] {
+  const last = digests[digests.length - 1];
+  const out: Candidate[] = [];
+  for (let c = 0; c < last.collectionIds.length; c++) {
+    const id = last.collectionIds[c];
+    const counts = digests.map((d) => {
+      const k = findId(d.collectionIds, id);
+      if (k >= 0) return d.collectionEntries[k];
+      return findId(d.ids, id) >= 0 ? 0 : null;
+    });
+    if (!grows(counts)) continue;
+    const retained = retainedSeries(digests, id);
+    const growth = (retained[retained.length - 1] ?? 0) - (firstPresent(retained) ?? 0);
+    const countGrowth = counts[counts.length - 1]! - firstPresent(counts)!;
+    if (growth < MIN_GROWTH_BYTES && !(countGrowth >= 100 && counts.filter((v) => v !== null).length >= 3)) continue;
+    const kind = COLLECTION_KINDS[last.collectionKinds[c]];
+    out.push({ kind: kind === 'listeners' ? 'listeners' : 'collection', collectionKind: kind, nodeId: id, retained, counts });
+  }
+  return out;
+}
+
+/**
+ * Persistent objects whose dominator subtree keeps growing, reduced to the frontier: the
+ * deepest object that still holds most of the growth (the parent defers to its child).
+ */
+function subtreeCandidates(digests: SnapshotDigest[], g: HeapGraph, exclude: Set<number>): Candidate[] {
+  const first = digests[0];
+  const growth = new Float64Array(g.nodeCount);
+  const series = new Map<number, Array<number | null>>();
+  const { object, closure } = g.nodeTypes;
+  for (let n = 0; n < g.nodeCount; n++) {
+    const t = g.raw.nodeType[n];
+    if ((t !== object && t !== closure && !isContext(g, n)) || g.distance[n] >= SYSTEM_DISTANCE) continue;
+    if (g.retainedSize[n] < MIN_GROWTH_BYTES) continue;
+    const id = g.id(n);
+    if (findId(first.ids, id) < 0) continue;
+    const retained = retainedSeries(digests, id);
+    if (!grows(retained)) continue;
+    const delta = retained[retained.length - 1]! - firstPresent(retained)!;
+    if (delta < MIN_GROWTH_BYTES) continue;
+    growth[n] = delta;
+    series.set(n, retained);
+  }
+  const out: Candidate[] = [];
+  for (const [n, retained] of series) {
+    const children = g.dominated(n);
+    let deferred = false;
+    for (let i = 0; i < children.length && !deferred; i++) deferred = growth[children[i]] >= FRONTIER_SHARE * growth[n];
+    // The global object and module scopes hold everything; they are only news if nothing below explains it.
+    if (deferred || exclude.has(g.id(n)) || g.distance[n] <= 1) continue;
+    out.push({ kind: 'subtree', collectionKind: null, nodeId: g.id(n), retained, counts: null });
+  }
+  return out;
+}
+
+/** Ordinals of the given ids in the newest graph. */
+function ordinalsOf(g: HeapGraph, ids: Iterable<number>): Map<number, number> {
+  const wanted = new Set(ids);
+  const found = new Map<number, number>();
+  for (let n = 0; n < g.nodeCount && found.size < wanted.size; n++) {
+    if (wanted.has(g.raw.nodeId[n])) found.set(g.raw.nodeId[n], n);
+  }
+  return found;
+}
+
+function groupKey(kind: string, key: string): string {
+  return key.startsWith(`${kind}:`) ? key.slice(kind.length + 1) : key;
+}
+
+/** Groups (timers, async functions, promises, buffers) series across the snapshots, newest groups only. */
+export function groupRows(digests: SnapshotDigest[]): Array<GroupRow & { example: number; key: string }> {
+  const last = digests[digests.length - 1];
+  return [...last.groups.values()].map((group) => ({
+    kind: group.kind,
+    key: group.key,
+    title: group.title,
+    location: group.location,
+    counts: digests.map((d) => d.groups.get(group.key)?.count ?? 0),
+    bytes: digests.map((d) => d.groups.get(group.key)?.bytes ?? 0),
+    example: group.example,
+  }));
+}
+
+/**
+ * Ranked growth suspects across 2+ snapshots of one process: collections that keep
+ * gaining entries, dominator subtrees that keep gaining bytes, and timers, suspended
+ * async functions, pending promises and buffers that keep gaining members.
+ */
+export function findSuspects(digests: SnapshotDigest[], g: HeapGraph, locator: SourceLocator, sources: SourceFiles): Suspect[] {
+  if (digests.length < 2) return [];
+  const collections = collectionCandidates(digests);
+  const subtrees = subtreeCandidates(digests, g, new Set(collections.map((c) => c.nodeId)));
+  const candidates = [...collections, ...subtrees];
+  const ordinals = ordinalsOf(g, candidates.map((c) => c.nodeId));
+  const groups = groupRows(digests);
+  const external = new Map(groups.filter((r) => r.kind === 'external').map((r) => [Number(groupKey('external', r.key)), r]));
+
+  const suspects: Suspect[] = [];
+  const byNode = new Map<number, Suspect>();
+  for (const c of candidates) {
+    const n = ordinals.get(c.nodeId);
+    if (n === undefined) continue;
+    const steps = shortestRetainerPath(g, n);
+    const located = locateSuspect(g, locator, sources, steps);
+    const retainedNow = c.retained[c.retained.length - 1] ?? 0;
+    const counts = c.counts;
+    const className = g.className(n);
+    const holder = located.heldBy ? `\`${located.heldBy}\`` : `@${c.nodeId}`;
+    const label = c.kind === 'subtree' ? nodeLabel(g, n) : className;
+    const suspect: Suspect = {
+      kind: c.kind,
+      title: c.kind === 'listeners' ? `listeners on ${label} ${holder} keep piling up` : `${label} ${holder} keeps growing`,
+      nodeId: c.nodeId,
+      className,
+      retainedBytes: retainedNow,
+      growthBytes: retainedNow - (firstPresent(c.retained) ?? 0),
+      count: counts ? counts[counts.length - 1] : null,
+      countGrowth: counts ? counts[counts.length - 1]! - firstPresent(counts)! : null,
+      externalBytes: external.get(c.nodeId)?.bytes.at(-1) ?? null,
+      series: c.retained.map((r, k) => (r === null ? null : { retainedBytes: r, count: counts ? counts[k] : null })),
+      heldBy: located.heldBy,
+      location: located.location,
+      retainerPath: formatPath(g, locator, steps),
+      hint: HINTS[c.collectionKind ?? c.kind],
+    };
+    suspects.push(suspect);
+    byNode.set(c.nodeId, suspect);
+  }
+
+  // Dominated suspects are explained by the suspect above them.
+  const kept = suspects.filter((s) => {
+    let n = g.dominator[ordinals.get(s.nodeId!)!];
+    for (let guard = 0; guard < 10_000 && n !== g.rootOrdinal; guard++) {
+      if (byNode.has(g.id(n))) return false;
+      n = g.dominator[n];
+    }
+    return true;
+  });
+
+  const asyncKeys = new Set(groups.filter((r) => r.kind === 'async').map((r) => groupKey('async', r.key)));
+  for (const row of groups) {
+    if (row.kind === 'external') {
+      const holder = Number(groupKey('external', row.key));
+      if (byNode.has(holder) || !grows(row.bytes) || row.bytes.at(-1)! - row.bytes[0] < MIN_GROWTH_BYTES) continue;
+    } else {
+      if (!grows(row.counts) || row.counts.at(-1)! - row.counts[0] < MIN_GROUP_GROWTH) continue;
+      // A suspended async function and the promise it awaits are one finding.
+      if (row.kind === 'promises' && asyncKeys.has(groupKey('promises', row.key))) continue;
+    }
+    const example = row.example;
+    const steps = shortestRetainerPath(g, example);
+    kept.push({
+      kind: row.kind,
+      title: row.title,
+      nodeId: row.kind === 'external' ? g.id(example) : null,
+      className: row.kind === 'external' ? g.className(example) : null,
+      retainedBytes: row.bytes.at(-1)!,
+      growthBytes: row.bytes.at(-1)! - row.bytes[0],
+      count: row.counts.at(-1)!,
+      countGrowth: row.counts.at(-1)! - row.counts[0],
+      externalBytes: row.kind === 'external' ? row.bytes.at(-1)! : null,
+      series: row.counts.map((count, k) => ({ retainedBytes: row.bytes[k], count })),
+      heldBy: null,
+      location: row.location ? { file: row.location.file, line: row.location.line, column: row.location.column, url: row.location.url } : locateSuspect(g, locator, sources, steps).location,
+      retainerPath: formatPath(g, locator, steps),
+      hint: HINTS[row.kind],
+    });
+  }
+  return kept.sort((a, b) => b.growthBytes - a.growthBytes || (b.countGrowth ?? 0) - (a.countGrowth ?? 0));
+}
+
+/** Per-class change from the oldest to the newest snapshot, biggest growth first. */
+export function classDeltas(digests: SnapshotDigest[], limit: number): ClassDelta[] {
+  const first = new Map(digests[0].classes.map((c) => [c.name, c]));
+  const last = digests[digests.length - 1].classes;
+  const names = new Set([...first.keys(), ...last.map((c) => c.name)]);
+  const lastByName = new Map(last.map((c) => [c.name, c]));
+  const deltas: ClassDelta[] = [];
+  for (const name of names) {
+    const a = first.get(name);
+    const b = lastByName.get(name);
+    const delta = {
+      name,
+      countDelta: (b?.count ?? 0) - (a?.count ?? 0),
+      shallowDelta: (b?.shallow ?? 0) - (a?.shallow ?? 0),
+      retainedDelta: (b?.retained ?? 0) - (a?.retained ?? 0),
+    };
+    if (delta.countDelta !== 0 || delta.shallowDelta !== 0) deltas.push(delta);
+  }
+  return deltas.sort((x, y) => y.shallowDelta - x.shallowDelta).slice(0, limit);
+}
+

@@ -1,0 +1,96 @@
+import { HeapGraph, SYSTEM_DISTANCE } from '../snapshot/graph.ts';
+import { SourceLocator } from '../snapshot/locations.ts';
+import { COLLECTION_KINDS, collectionOf } from './collections.ts';
+import { collectGroups, Group } from './groups.ts';
+import { classSummary, ClassTotals } from './summary.ts';
+
+/**
+ * What a comparison needs from one snapshot, small enough to keep for many snapshots
+ * while only the newest graph stays in memory. Node ids are V8's, stable across the
+ * snapshots of one process while its heap profiler stays enabled.
+ */
+export interface SnapshotDigest {
+  nodeCount: number;
+  edgeCount: number;
+  totalBytes: number;
+  /** Every node id, ascending, and the node's retained size at the same position. */
+  ids: Uint32Array;
+  retainedById: Float32Array;
+  shallowById: Float32Array;
+  classes: ClassTotals[];
+  /** The program's collections (by ascending id) with their entry counts. */
+  collectionIds: Uint32Array;
+  collectionEntries: Uint32Array;
+  collectionKinds: Uint8Array;
+  groups: Map<string, Group>;
+}
+
+export function digestSnapshot(g: HeapGraph, locator: SourceLocator): SnapshotDigest {
+  const ids = g.raw.nodeId;
+  const order = orderByKey(ids);
+  const sortedIds = new Uint32Array(g.nodeCount);
+  const retainedById = new Float32Array(g.nodeCount);
+  const shallowById = new Float32Array(g.nodeCount);
+  const colIds: number[] = [];
+  const colEntries: number[] = [];
+  const colKinds: number[] = [];
+  for (let k = 0; k < order.length; k++) {
+    const n = order[k];
+    sortedIds[k] = ids[n];
+    retainedById[k] = g.retainedSize[n];
+    shallowById[k] = g.selfSize[n];
+    if (g.distance[n] >= SYSTEM_DISTANCE) continue;
+    const collection = collectionOf(g, n);
+    if (collection && collection.entries > 0) {
+      colIds.push(ids[n]);
+      colEntries.push(collection.entries);
+      colKinds.push(COLLECTION_KINDS.indexOf(collection.kind));
+    }
+  }
+  return {
+    nodeCount: g.nodeCount,
+    edgeCount: g.edgeCount,
+    totalBytes: g.retainedSize[g.rootOrdinal],
+    ids: sortedIds,
+    retainedById,
+    shallowById,
+    classes: classSummary(g),
+    collectionIds: Uint32Array.from(colIds),
+    collectionEntries: Uint32Array.from(colEntries),
+    collectionKinds: Uint8Array.from(colKinds),
+    groups: collectGroups(g, locator),
+  };
+}
+
+/** Position of `id` in an ascending id array, or -1. */
+export function findId(sorted: Uint32Array, id: number): number {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = sorted[mid];
+    if (v === id) return mid;
+    if (v < id) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/** Ordinals sorted by their 32-bit key: an LSD radix sort, two 16-bit passes (a comparator sort of millions is slow). */
+export function orderByKey(keys: Uint32Array): Uint32Array {
+  const count = keys.length;
+  let from = new Uint32Array(count);
+  let to = new Uint32Array(count);
+  for (let n = 0; n < count; n++) from[n] = n;
+  for (let shift = 0; shift < 32; shift += 16) {
+    const buckets = new Uint32Array(65537);
+    for (let n = 0; n < count; n++) buckets[((keys[n] >>> shift) & 0xffff) + 1]++;
+    for (let b = 0; b < 65536; b++) buckets[b + 1] += buckets[b];
+    for (let k = 0; k < count; k++) {
+      const n = from[k];
+      to[buckets[(keys[n] >>> shift) & 0xffff]++] = n;
+    }
+    [from, to] = [to, from];
+  }
+  return from;
+}

@@ -1,0 +1,31 @@
+// Messages between the analysis worker and whoever hosts it (the CLI, the extension host).
+// Every request has an id; every reply is {ok} or {err}; progress events carry the request id.
+import type { AnalysisProgress } from './analyze.ts';
+import type { AnalysisReport } from './report.ts';
+
+export interface WorkerMethods {
+  analyze: { params: { files: string[]; top?: number }; result: AnalysisReport };
+}
+export type MethodName = keyof WorkerMethods;
+
+export interface WorkerData {
+  /** Int32 slot: the id of the request the host wants cancelled. Shared, because a busy worker reads no messages. */
+  cancel: SharedArrayBuffer;
+  /** Memory the analysis may plan to use, in MB. */
+  memoryBudgetMb: number;
+}
+
+/** Why a request failed: bad input, cancelled, out of memory, or a bug of ours. */
+export type ErrorKind = 'input' | 'cancelled' | 'memory' | 'internal';
+
+export interface WorkerError {
+  kind: ErrorKind;
+  message: string;
+}
+
+export type ToWorker = { [M in MethodName]: { type: 'request'; id: number; method: M; params: WorkerMethods[M]['params'] } }[MethodName];
+
+export type FromWorker =
+  | { type: 'progress'; id: number; progress: AnalysisProgress }
+  | { type: 'reply'; id: number; ok: WorkerMethods[MethodName]['result'] }
+  | { type: 'reply'; id: number; err: WorkerError };

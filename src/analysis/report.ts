@@ -1,0 +1,100 @@
+// The analysis result: what `leakscope analyze --json` prints and what the extension shows.
+// Documented in the README; keep the two in step.
+
+export type Verdict = 'leak' | 'no-leak' | 'inconclusive';
+
+export type SuspectKind = 'collection' | 'listeners' | 'subtree' | 'timers' | 'async' | 'promises' | 'external';
+
+/** A place in the program's source: 1-based line and column. */
+export interface SourceRef {
+  file: string;
+  line: number;
+  column: number;
+  url: string;
+}
+
+export interface Suspect {
+  kind: SuspectKind;
+  title: string;
+  /** V8 node id in the newest snapshot (collections and subtrees). */
+  nodeId: number | null;
+  className: string | null;
+  retainedBytes: number;
+  growthBytes: number;
+  /** Entries (collections, listeners) or objects (timers, async functions, promises) now… */
+  count: number | null;
+  /** …and how many more than in the first snapshot that had it. */
+  countGrowth: number | null;
+  /** Memory outside the JS heap (ArrayBuffer backing stores) it holds, when known. */
+  externalBytes: number | null;
+  /** Per snapshot, oldest first; null where the object did not exist yet. */
+  series: Array<{ retainedBytes: number; count: number | null } | null>;
+  /** The variable or property that holds it. */
+  heldBy: string | null;
+  location: SourceRef | null;
+  /** From a GC root to the suspect, readable: ["(module app.js) sessions", "Map", …]. */
+  retainerPath: string[];
+  hint: string;
+}
+
+export interface ClassRow {
+  name: string;
+  count: number;
+  shallowBytes: number;
+  retainedBytes: number;
+}
+
+export interface ObjectRow {
+  nodeId: number;
+  className: string;
+  label: string;
+  shallowBytes: number;
+  retainedBytes: number;
+  location: SourceRef | null;
+  retainerPath: string[];
+}
+
+export interface ClassDelta {
+  name: string;
+  countDelta: number;
+  shallowDelta: number;
+  retainedDelta: number;
+}
+
+export interface SnapshotInfo {
+  file: string;
+  fileBytes: number;
+  nodeCount: number;
+  edgeCount: number;
+  totalBytes: number;
+  /** Objects whose id was not in the previous snapshot… */
+  newObjects: number | null;
+  newBytes: number | null;
+  /** …and how many of those are still alive in the newest snapshot. */
+  newStillAlive: number | null;
+}
+
+export interface GroupRow {
+  kind: 'timers' | 'async' | 'promises' | 'external';
+  title: string;
+  location: SourceRef | null;
+  /** Per snapshot, oldest first. */
+  counts: number[];
+  bytes: number[];
+}
+
+export interface AnalysisReport {
+  version: 1;
+  verdict: Verdict;
+  verdictReason: string;
+  snapshots: SnapshotInfo[];
+  /** Classes of the newest snapshot by retained size. */
+  top: ClassRow[];
+  largest: ObjectRow[];
+  /** Newest minus oldest, biggest growth first (2+ snapshots). */
+  classDeltas: ClassDelta[];
+  /** New objects of the last interval that are still alive, by class. */
+  newByClass: Array<{ name: string; count: number; shallowBytes: number }>;
+  suspects: Suspect[];
+  groups: GroupRow[];
+}

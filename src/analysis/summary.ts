@@ -1,0 +1,91 @@
+import { HeapGraph, SYSTEM_DISTANCE } from '../snapshot/graph.ts';
+
+export interface ClassTotals {
+  name: string;
+  count: number;
+  /** Sum of shallow sizes ("flat"). */
+  shallow: number;
+  /** Memory freed if every object of the class went away ("cum"), nested members counted once. */
+  retained: number;
+}
+
+/**
+ * Totals per class (constructor name). Retained sizes follow DevTools: walk the dominator
+ * tree and count an object's retained size only when no dominator above it is of the
+ * same class, so a linked list of Nodes is not counted once per link.
+ */
+export function classSummary(g: HeapGraph): ClassTotals[] {
+  const byClass = new Map<number, ClassTotals>();
+  const { selfSize, classIndex } = g;
+  for (let n = 0; n < g.nodeCount; n++) {
+    if (selfSize[n] === 0 || n === g.rootOrdinal) continue;
+    const k = classIndex[n];
+    let totals = byClass.get(k);
+    if (!totals) {
+      totals = { name: g.strings[k] ?? '', count: 0, shallow: 0, retained: 0 };
+      byClass.set(k, totals);
+    }
+    totals.count++;
+    totals.shallow += selfSize[n];
+  }
+  // Depth-first over the dominator tree, tracking how many ancestors of each class are open.
+  const open = new Uint32Array(g.strings.length);
+  const stack: number[] = [g.rootOrdinal];
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (n < 0) {
+      open[classIndex[~n]]--;
+      continue;
+    }
+    const k = classIndex[n];
+    const counted = n !== g.rootOrdinal && selfSize[n] > 0 && open[k] === 0;
+    if (counted) byClass.get(k)!.retained += g.retainedSize[n];
+    const children = g.dominated(n);
+    if (children.length === 0) continue;
+    if (counted) {
+      open[k]++;
+      stack.push(~n);
+    }
+    for (let i = 0; i < children.length; i++) stack.push(children[i]);
+  }
+  return [...byClass.values()].sort((a, b) => b.retained - a.retained || b.shallow - a.shallow);
+}
+
+/**
+ * The objects that hold the most memory, leaving out V8's own roots and bookkeeping. A
+ * chain of dominators that all retain about the same (a timer list → its timer → the
+ * callback → its scope → a Map) is shown by its deepest member, the most specific one.
+ */
+export function largestObjects(g: HeapGraph, limit: number): number[] {
+  const { synthetic, hidden, array, code } = g.nodeTypes;
+  const shape = g.nodeTypes['object shape'];
+  const pool = limit * 4;
+  const picked: number[] = [];
+  let floor = 0;
+  for (let n = 0; n < g.nodeCount; n++) {
+    const t = g.raw.nodeType[n];
+    if (t === synthetic || t === hidden || t === array || t === code || t === shape) continue;
+    if (g.distance[n] >= SYSTEM_DISTANCE) continue;
+    const size = g.retainedSize[n];
+    if (picked.length === pool && size <= floor) continue;
+    picked.push(n);
+    if (picked.length > pool) {
+      picked.sort((a, b) => g.retainedSize[b] - g.retainedSize[a]);
+      picked.length = pool;
+      floor = g.retainedSize[picked[pool - 1]];
+    }
+  }
+  const inPool = new Set(picked);
+  const covered = new Set<number>();
+  for (const n of picked) {
+    // Walk up the dominators: an ancestor that retains little more than n is shown as n.
+    for (let d = g.dominator[n], guard = 0; d !== g.rootOrdinal && guard < 1000; d = g.dominator[d], guard++) {
+      if (g.retainedSize[n] < 0.9 * g.retainedSize[d]) break;
+      if (inPool.has(d)) covered.add(d);
+    }
+  }
+  return picked
+    .filter((n) => !covered.has(n))
+    .sort((a, b) => g.retainedSize[b] - g.retainedSize[a])
+    .slice(0, limit);
+}

@@ -1,0 +1,84 @@
+import { fileURLToPath } from 'node:url';
+import { HeapGraph } from './graph.ts';
+
+/** Where a node was made, for display: 1-based line and column. */
+export interface SourceLocation {
+  /** The script's name as V8 knows it: a path, a file:// URL or node:internal/… */
+  url: string;
+  /** A file path when the script is on disk, else the URL. */
+  file: string;
+  line: number;
+  column: number;
+  /** V8's script id, for resolving against a live process. */
+  scriptId: number;
+}
+
+const SCRIPT_EDGES = ['script', 'script_or_debug_info'];
+
+/**
+ * Resolves node locations. V8's `locations` section gives script id, line and column for
+ * closures, for objects (by their constructor) and for generator objects; the script's
+ * name is found offline through closure → shared function info → script → name.
+ */
+export class SourceLocator {
+  private scriptNames: Map<number, string> | null = null;
+
+  constructor(private readonly g: HeapGraph) {}
+
+  locate(n: number): SourceLocation | null {
+    const raw = this.g.raw.locations.get(n);
+    if (!raw) return null;
+    const url = this.scriptName(raw.scriptId);
+    if (!url) return null;
+    return { url, file: urlToFile(url), line: raw.line + 1, column: raw.column + 1, scriptId: raw.scriptId };
+  }
+
+  scriptName(scriptId: number): string | null {
+    this.scriptNames ??= this.buildScriptNames();
+    return this.scriptNames.get(scriptId) ?? null;
+  }
+
+  /** Script id -> name, from every closure whose location and script we both know. */
+  private buildScriptNames(): Map<number, string> {
+    const g = this.g;
+    const names = new Map<number, string>();
+    const closure = g.nodeTypes.closure;
+    for (let n = 0; n < g.nodeCount; n++) {
+      if (g.raw.nodeType[n] !== closure) continue;
+      const loc = g.raw.locations.get(n);
+      if (!loc || names.has(loc.scriptId)) continue;
+      const name = this.closureScriptName(n);
+      if (name) names.set(loc.scriptId, name);
+    }
+    return names;
+  }
+
+  private closureScriptName(n: number): string | null {
+    const shared = this.g.child(n, 'shared');
+    if (shared < 0) return null;
+    for (const edge of SCRIPT_EDGES) {
+      const script = this.g.child(shared, edge);
+      if (script >= 0) {
+        const name = this.g.name(script);
+        if (name && !name.startsWith('system /')) return name;
+      }
+    }
+    return null;
+  }
+}
+
+export function urlToFile(url: string): string {
+  if (url.startsWith('file://')) {
+    try {
+      return fileURLToPath(url);
+    } catch {
+      return url;
+    }
+  }
+  return url;
+}
+
+/** Whether a script is the program's own (not Node's internals). */
+export function isUserScript(url: string): boolean {
+  return !url.startsWith('node:') && !url.startsWith('internal/') && url !== '';
+}
