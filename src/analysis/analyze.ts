@@ -8,9 +8,12 @@ import { nodeLabel } from './describe.ts';
 import { digestSnapshot, findId, SnapshotDigest } from './digest.ts';
 import { locateSuspect } from './locate.ts';
 import { formatPath, shortestRetainerPath } from './paths.ts';
-import { AnalysisReport, SnapshotInfo, Verdict } from './report.ts';
+import { AnalysisReport, SnapshotInfo, sourceRef, Verdict } from './report.ts';
 import { SourceFiles } from './source.ts';
 import { largestObjects } from './summary.ts';
+
+/** Buffer memory below this per holder is not worth a row. */
+const MIN_EXTERNAL_GROUP_BYTES = 64 * 1024;
 
 export interface AnalysisProgress {
   /** Which snapshot (0-based) of how many. */
@@ -88,7 +91,9 @@ export function analyzeSnapshots(files: string[], options: AnalyzeOptions = {}):
     classDeltas: digests.length > 1 ? classDeltas(digests, top) : [],
     newByClass: digests.length > 1 ? newByClass(g, digests[digests.length - 2], top) : [],
     suspects,
-    groups: groupRows(digests).map(({ kind, title, location, counts, bytes }) => ({ kind, title, location, counts, bytes })),
+    groups: groupRows(digests)
+      .filter((row) => row.kind !== 'external' || Math.max(...row.bytes) >= MIN_EXTERNAL_GROUP_BYTES)
+      .map(({ kind, title, location, counts, bytes }) => ({ kind, title, location: location && sourceRef(location), counts, bytes })),
   };
 }
 

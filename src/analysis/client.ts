@@ -3,6 +3,8 @@ import { Worker } from 'node:worker_threads';
 import type { AnalysisProgress } from './analyze.ts';
 import { ErrorKind, FromWorker, MethodName, WorkerData, WorkerMethods } from './protocol.ts';
 
+const MIN_HEAP_MB = 256;
+
 export class AnalysisError extends Error {
   override readonly name = 'AnalysisError';
   constructor(
@@ -71,7 +73,9 @@ export class AnalysisClient {
     const data: WorkerData = { cancel: this.cancel, memoryBudgetMb: this.budgetMb };
     const worker = new Worker(this.options.workerPath, {
       workerData: data,
-      resourceLimits: { maxOldGenerationSizeMb: this.budgetMb },
+      // The budget covers typed arrays too, which live outside the JS heap; the heap alone
+      // gets the whole budget, but never so little that the worker cannot start.
+      resourceLimits: { maxOldGenerationSizeMb: Math.max(this.budgetMb, MIN_HEAP_MB) },
     });
     worker.unref();
     worker.on('message', (message: FromWorker) => this.onMessage(message));

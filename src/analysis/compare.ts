@@ -5,7 +5,7 @@ import { isContext, nodeLabel } from './describe.ts';
 import { findId, SnapshotDigest } from './digest.ts';
 import { locateSuspect } from './locate.ts';
 import { formatPath, shortestRetainerPath } from './paths.ts';
-import { ClassDelta, GroupRow, Suspect, SuspectKind } from './report.ts';
+import { ClassDelta, GroupRow, sourceRef, Suspect, SuspectKind } from './report.ts';
 import { SourceFiles } from './source.ts';
 
 /** Growth below this, over the whole series, is noise (V8 and Node tick over a little). */
@@ -224,7 +224,7 @@ export function findSuspects(digests: SnapshotDigest[], g: HeapGraph, locator: S
       externalBytes: row.kind === 'external' ? row.bytes.at(-1)! : null,
       series: row.counts.map((count, k) => ({ retainedBytes: row.bytes[k], count })),
       heldBy: null,
-      location: row.location ? { file: row.location.file, line: row.location.line, column: row.location.column, url: row.location.url } : locateSuspect(g, locator, sources, steps).location,
+      location: row.location ? sourceRef(row.location) : locateSuspect(g, locator, sources, steps).location,
       retainerPath: formatPath(g, locator, steps),
       hint: HINTS[row.kind],
     });

@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { HeapGraph } from '../snapshot/graph.ts';
 import { SourceLocation, SourceLocator } from '../snapshot/locations.ts';
+import { collectionOf } from './collections.ts';
 
 export type GroupKind = 'timers' | 'async' | 'promises' | 'external';
 
@@ -81,16 +82,21 @@ function promiseWaiter(g: HeapGraph, reaction: number): number {
   return -1;
 }
 
-/** The nearest dominator of a backing store that is the program's own object, not a view on the buffer. */
+/**
+ * Who holds a backing store: the nearest collection above it in the dominator tree (so a
+ * Map of 10,000 Buffers is one holder), else the nearest object of the program's own.
+ */
 function bufferHolder(g: HeapGraph, n: number): number {
+  let own = -1;
   let h = g.dominator[n];
-  for (let guard = 0; guard < 64 && h !== g.rootOrdinal; guard++) {
+  for (let guard = 0; guard < 64 && h !== g.rootOrdinal; guard++, h = g.dominator[h]) {
     const t = g.raw.nodeType[h];
-    const internal = t !== g.nodeTypes.object && t !== g.nodeTypes.closure;
-    if (!internal && !TYPED_ARRAYS.has(g.className(h))) return h;
-    h = g.dominator[h];
+    if (t !== g.nodeTypes.object && t !== g.nodeTypes.closure) continue;
+    if (TYPED_ARRAYS.has(g.className(h))) continue;
+    if (collectionOf(g, h)) return h;
+    if (own < 0) own = h;
   }
-  return h;
+  return own >= 0 ? own : g.dominator[n];
 }
 
 /**

@@ -13,6 +13,10 @@ export interface SourceRef {
   url: string;
 }
 
+export function sourceRef(loc: { file: string; line: number; column: number; url: string }): SourceRef {
+  return { file: loc.file, line: loc.line, column: loc.column, url: loc.url };
+}
+
 export interface Suspect {
   kind: SuspectKind;
   title: string;

@@ -82,6 +82,12 @@ async function main(argv: string[]): Promise<number> {
 
 declare const LEAKSCOPE_VERSION: string;
 
+// A reader that stops early (`| head`) is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

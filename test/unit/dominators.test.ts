@@ -77,7 +77,13 @@ function naiveDominators(count: number, edges: Array<[number, number]>): number[
     if (removed === 0) return seen;
     const stack = [0];
     seen[0] = 1;
-    while (stack.length) for (const t of out[stack.pop()!]) if (t !== removed && !seen[t]) (seen[t] = 1), stack.push(t);
+    while (stack.length) {
+      for (const t of out[stack.pop()!]) {
+        if (t === removed || seen[t]) continue;
+        seen[t] = 1;
+        stack.push(t);
+      }
+    }
     return seen;
   };
   const reachable = reach(-1);

@@ -1,0 +1,102 @@
+// `leakscope analyze` as a user runs it: the built CLI in a child process.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { captureSeries } from '../helpers/snapshot-series.ts';
+import { CLI, example, scratch } from '../helpers/paths.ts';
+import { buildSnapshot } from '../helpers/snapshot-builder.ts';
+import type { AnalysisReport } from '../../src/analysis/report.ts';
+
+function leakscope(...args: string[]) {
+  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000, maxBuffer: 256 * 1024 * 1024 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+let snapshots: string[] = [];
+before(async () => {
+  snapshots = await captureSeries(example('map-cache.js'), { count: 3, warmupMs: 800, intervalMs: 1000, outDir: scratch('cli') });
+});
+
+test('--help lists analyze and exits 0', () => {
+  const { code, stdout } = leakscope('--help');
+  assert.equal(code, 0);
+  assert.match(stdout, /leakscope analyze <a\.heapsnapshot>/);
+});
+
+test('the text report names the suspect, its line and its path, pprof-style', () => {
+  const { code, stdout, stderr } = leakscope('analyze', ...snapshots);
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /Verdict: LEAK/);
+  assert.match(stdout, /1\. Map `sessions` keeps growing/);
+  assert.match(stdout, /at examples\/map-cache\.js:5:7|map-cache\.js:5:7/);
+  assert.match(stdout, /→ +5 {2}const sessions = new Map\(\);/);
+  assert.match(stdout, /\(module map-cache\.js\) sessions → Map/);
+  assert.match(stdout, /flat +flat% +sum% +cum +cum% +count +class/);
+  assert.equal(stderr, '', 'no progress bar when stderr is not a terminal');
+});
+
+test('--json gives the report for machines', () => {
+  const { code, stdout } = leakscope('analyze', '--json', '--top', '5', ...snapshots);
+  assert.equal(code, 0);
+  const report = JSON.parse(stdout) as AnalysisReport;
+  assert.equal(report.verdict, 'leak');
+  assert.equal(report.top.length, 5);
+  assert.equal(report.snapshots.length, 3);
+  assert.deepEqual(
+    { kind: report.suspects[0].kind, heldBy: report.suspects[0].heldBy, line: report.suspects[0].location?.line },
+    { kind: 'collection', heldBy: 'sessions', line: 5 },
+  );
+});
+
+test('bad input: one sentence on stderr, exit code 2, no stack trace', () => {
+  const dir = scratch('bad');
+  const good = readFileSync(snapshots[0], 'utf8');
+  const cases: Array<[string, string | null, RegExp]> = [
+    ['truncated.heapsnapshot', good.slice(0, Math.floor(good.length / 2)), /truncated\.heapsnapshot: truncated at byte \d+ inside '(edges|nodes|strings)'/],
+    ['package.heapsnapshot', '{"name": "x", "version": "1.0.0"}', /not a heap snapshot: the first key is 'name'/],
+    ['image.heapsnapshot', '\x89PNG\r\n', /not a heap snapshot/],
+    ['empty.heapsnapshot', '', /empty\.heapsnapshot is empty/],
+    ['folder.heapsnapshot', null, /folder\.heapsnapshot is a directory/],
+  ];
+  for (const [name, content, expected] of cases) {
+    const path = join(dir, name);
+    if (content === null) mkdirSync(path);
+    else writeFileSync(path, content);
+    const { code, stdout, stderr } = leakscope('analyze', path);
+    assert.equal(code, 2, `${name}: exit code`);
+    assert.equal(stdout, '');
+    assert.match(stderr, expected, name);
+    assert.equal(stderr.trim().split('\n').length, 1, `${name}: one line, got ${stderr}`);
+    assert.doesNotMatch(stderr, /\n\s+at /, `${name}: no stack trace`);
+  }
+  assert.match(leakscope('analyze', join(dir, 'nope.heapsnapshot')).stderr, /nope\.heapsnapshot: no such file/);
+  assert.match(leakscope('analyze').stderr, /needs at least one \.heapsnapshot file/);
+  assert.match(leakscope('frobnicate').stderr, /unknown command 'frobnicate'/);
+});
+
+test('a snapshot from another V8 with fields we do not know still analyses', () => {
+  const dir = scratch('future');
+  const path = join(dir, 'future.heapsnapshot');
+  writeFileSync(
+    path,
+    buildSnapshot(
+      [
+        { type: 'synthetic', name: '', edges: [{ type: 'shortcut', name: 1, to: 1 }] },
+        { name: 'Window', self: 16, edges: [{ type: 'property', name: 'cache', to: 2 }] },
+        { type: 'quantum object', name: 'Cache', self: 1000 },
+      ],
+      { extraNodeFields: ['cpu_profile_node'], extraTopLevel: { new_section: [[1, 2], { a: 'b' }] } },
+    ),
+  );
+  const { code, stdout, stderr } = leakscope('analyze', path);
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /\(unknown\)|Cache/);
+});
+
+test('a memory budget too small for the file is refused before parsing', () => {
+  const { code, stderr } = leakscope('analyze', '--max-memory', '1', snapshots[0]);
+  assert.equal(code, 2);
+  assert.match(stderr, /needs about .* of memory, but only .* is available \(raise the limit with --max-memory\)/);
+});

@@ -1,0 +1,84 @@
+// The analysis worker as a host uses it: progress, cancel, out of memory, and still working after.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { AnalysisClient, AnalysisError } from '../../src/analysis/client.ts';
+import type { AnalysisProgress } from '../../src/analysis/analyze.ts';
+import { captureSeries } from '../helpers/snapshot-series.ts';
+import { program, scratch, WORKER } from '../helpers/paths.ts';
+
+async function oneSnapshot(): Promise<string> {
+  const [file] = await captureSeries(program('rows.js'), { count: 1, warmupMs: 400, intervalMs: 0, outDir: scratch('worker') });
+  return file;
+}
+
+test('reports progress through every phase and answers with the report', async () => {
+  const file = await oneSnapshot();
+  const client = new AnalysisClient({ workerPath: WORKER });
+  try {
+    const phases = new Set<string>();
+    const report = await client.request('analyze', { files: [file] }, { onProgress: (p: AnalysisProgress) => phases.add(p.phase) });
+    assert.ok(phases.has('parsing') && phases.has('dominators') && phases.has('summarizing'), [...phases].join(', '));
+    assert.equal(report.largest[0].retainerPath.at(-2), '.rows');
+  } finally {
+    await client.dispose();
+  }
+});
+
+test('a cancelled analysis stops, and the worker takes the next request', async () => {
+  const file = await oneSnapshot();
+  const client = new AnalysisClient({ workerPath: WORKER });
+  try {
+    const abort = new AbortController();
+    const cancelled = client.request('analyze', { files: [file, file, file] }, { signal: abort.signal, onProgress: () => abort.abort() });
+    await assert.rejects(cancelled, (e: AnalysisError) => e.kind === 'cancelled');
+    const report = await client.request('analyze', { files: [file] });
+    assert.equal(report.snapshots.length, 1);
+  } finally {
+    await client.dispose();
+  }
+});
+
+/** A valid snapshot whose strings table alone outgrows a small JS heap. */
+async function stringHeavySnapshot(path: string, strings: number): Promise<void> {
+  const out = createWriteStream(path);
+  const meta = {
+    node_fields: ['type', 'name', 'id', 'self_size', 'edge_count'],
+    node_types: [['synthetic', 'object'], 'string', 'number', 'number', 'number'],
+    edge_fields: ['type', 'name_or_index', 'to_node'],
+    edge_types: [['element', 'property'], 'string_or_number', 'node'],
+  };
+  out.write(`{"snapshot":{"meta":${JSON.stringify(meta)},"node_count":1,"edge_count":0},"nodes":[0,0,1,0,0],"edges":[],"strings":[""`);
+  const chunk: string[] = [];
+  for (let k = 0; k < strings; k++) {
+    chunk.push(`,"s${k}"`);
+    if (chunk.length === 100_000) {
+      if (!out.write(chunk.join(''))) await once(out, 'drain');
+      chunk.length = 0;
+    }
+  }
+  out.write(chunk.join('') + ']}');
+  out.end();
+  await once(out, 'finish');
+}
+
+test('a worker that runs out of memory fails its request with a clear error; the host lives on', async () => {
+  const path = join(scratch('oom'), 'strings.heapsnapshot');
+  await stringHeavySnapshot(path, 12_000_000);
+  // Room for the file by the size check, not for twelve million strings in the JS heap.
+  const client = new AnalysisClient({ workerPath: WORKER, memoryBudgetMb: 300 });
+  try {
+    await assert.rejects(client.request('analyze', { files: [path] }), (e: AnalysisError) => {
+      assert.equal(e.kind, 'memory');
+      assert.match(e.message, /ran out of memory/);
+      return true;
+    });
+    const file = await oneSnapshot();
+    const report = await client.request('analyze', { files: [file] });
+    assert.equal(report.snapshots.length, 1, 'a fresh worker took the next request');
+  } finally {
+    await client.dispose();
+  }
+});
