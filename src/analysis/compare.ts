@@ -3,8 +3,8 @@ import { SourceLocator } from '../snapshot/locations.ts';
 import { COLLECTION_KINDS, CollectionKind } from './collections.ts';
 import { isContext, nodeLabel } from './describe.ts';
 import { findId, SnapshotDigest } from './digest.ts';
-import { locateSuspect } from './locate.ts';
-import { formatPath, shortestRetainerPath } from './paths.ts';
+import { biggestChildEdge, declarationOf, locateSuspect } from './locate.ts';
+import { formatPath, scopeLabel, shortestRetainerPath } from './paths.ts';
 import { ClassDelta, GroupRow, sourceRef, Suspect, SuspectKind } from './report.ts';
 import { SourceFiles } from './source.ts';
 
@@ -164,15 +164,26 @@ export function findSuspects(digests: SnapshotDigest[], g: HeapGraph, locator: S
     const n = ordinals.get(c.nodeId);
     if (n === undefined) continue;
     const steps = shortestRetainerPath(g, n);
-    const located = locateSuspect(g, locator, sources, steps);
+    let located = locateSuspect(g, locator, sources, steps);
+    const className = g.className(n);
+    let title: string;
+    if (c.kind === 'subtree') {
+      // Name the subtree by the variable or property through which it grows.
+      const via = biggestChildEdge(g, n);
+      const declared = via >= 0 ? declarationOf(g, locator, sources, n, via) : null;
+      if (via >= 0) located = { heldBy: g.edgeName(via), location: declared ?? located.location };
+      if (!located.location) continue;
+      const label = isContext(g, n) ? scopeLabel(g, locator, n) : nodeLabel(g, n);
+      title = via >= 0 ? `${label} keeps growing through \`${g.edgeName(via)}\`` : `${label} keeps growing`;
+    } else {
+      const holder = located.heldBy ? `\`${located.heldBy}\`` : `@${c.nodeId}`;
+      title = c.kind === 'listeners' ? `listeners on ${className} ${holder} keep piling up` : `${className} ${holder} keeps growing`;
+    }
     const retainedNow = c.retained[c.retained.length - 1] ?? 0;
     const counts = c.counts;
-    const className = g.className(n);
-    const holder = located.heldBy ? `\`${located.heldBy}\`` : `@${c.nodeId}`;
-    const label = c.kind === 'subtree' ? nodeLabel(g, n) : className;
     const suspect: Suspect = {
       kind: c.kind,
-      title: c.kind === 'listeners' ? `listeners on ${label} ${holder} keep piling up` : `${label} ${holder} keeps growing`,
+      title,
       nodeId: c.nodeId,
       className,
       retainedBytes: retainedNow,

@@ -64,6 +64,13 @@ function generatorFunction(g: HeapGraph, n: number): number {
   return fn >= 0 && g.raw.nodeType[fn] === g.nodeTypes.closure ? fn : -1;
 }
 
+function heldByGenerator(g: HeapGraph, n: number): boolean {
+  for (let r = g.firstRetainer[n]; r < g.firstRetainer[n + 1]; r++) {
+    if (generatorFunction(g, g.retainerNode[r]) >= 0) return true;
+  }
+  return false;
+}
+
 /** Who waits on a pending promise: the async function awaiting it, or the reaction's own handler. */
 function promiseWaiter(g: HeapGraph, reaction: number): number {
   for (let e = g.firstEdge[reaction]; e < g.firstEdge[reaction + 1]; e++) {
@@ -146,8 +153,9 @@ export function collectGroups(g: HeapGraph, locator: SourceLocator): Map<string,
       );
       continue;
     }
-    // Prototypes are named after their class too; they have a `constructor`.
-    if (cls === 'Promise' && g.findEdge(n, 'constructor') < 0) {
+    // Prototypes are named after their class too (they have a `constructor`); an async
+    // function's own promise is counted with the suspended function that holds it.
+    if (cls === 'Promise' && g.findEdge(n, 'constructor') < 0 && !heldByGenerator(g, n)) {
       const reactions = g.child(n, 'reactions_or_result');
       const pending = reactions < 0 || g.name(reactions) === 'system / PromiseReaction';
       if (!pending) continue;

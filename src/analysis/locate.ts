@@ -6,10 +6,33 @@ import { SourceRef } from './report.ts';
 import { SourceFiles } from './source.ts';
 
 /**
+ * Where the source writes `holder`'s edge `e`: a scope's variable points at its
+ * declaration, a property of a class instance at where the class sets it. Null when the
+ * holder is neither, or lives in Node's own code.
+ */
+export function declarationOf(g: HeapGraph, locator: SourceLocator, sources: SourceFiles, holder: number, e: number): SourceRef | null {
+  const type = g.edgeTypeName(e);
+  const name = g.edgeName(e);
+  if (type === 'context' && isContext(g, holder)) {
+    const closure = capturingClosure(g, holder);
+    const where = closure >= 0 ? locator.locate(closure) : null;
+    if (!where || !isUserScript(where.url)) return null;
+    const declared = sources.declarationOf(where.file, name, 'variable');
+    return { file: where.file, url: where.url, ...(declared ?? { line: where.line, column: where.column }) };
+  }
+  if (type === 'property') {
+    const where = locator.locate(holder);
+    if (!where || !isUserScript(where.url)) return null;
+    const declared = sources.declarationOf(where.file, name, 'property', where.line);
+    return declared ? { file: where.file, url: where.url, ...declared } : null;
+  }
+  return null;
+}
+
+/**
  * The line a user should look at for an object found on a retainer path, and the name
- * that holds it. Walking up from the object: a variable of a scope points at its
- * declaration; a property of an object made by a class points at where the class sets
- * it; failing those, the nearest object or function the snapshot has a location for.
+ * that holds it. Walking up from the object: the declaration of the variable or property
+ * holding it; failing that, the nearest object or function the snapshot has a location for.
  */
 export function locateSuspect(
   g: HeapGraph,
@@ -20,25 +43,11 @@ export function locateSuspect(
   let heldBy: string | null = null;
   for (let k = steps.length - 1; k >= 0; k--) {
     const { node, edge } = steps[k];
-    const holder = k > 0 ? steps[k - 1].node : -1;
-    const edgeType = edge >= 0 ? g.edgeTypeName(edge) : '';
-    const name = edge >= 0 ? g.edgeName(edge) : '';
-    if (heldBy === null && (edgeType === 'property' || edgeType === 'context')) heldBy = name;
-
-    if (edgeType === 'context' && holder >= 0 && isContext(g, holder)) {
-      const closure = capturingClosure(g, holder);
-      const where = closure >= 0 ? locator.locate(closure) : null;
-      if (where && isUserScript(where.url)) {
-        const declared = sources.declarationOf(where.file, name, 'variable');
-        return { heldBy, location: { file: where.file, url: where.url, ...(declared ?? { line: where.line, column: where.column }) } };
-      }
-    }
-    if (edgeType === 'property' && holder >= 0) {
-      const where = locator.locate(holder);
-      if (where && isUserScript(where.url)) {
-        const declared = sources.declarationOf(where.file, name, 'property', where.line);
-        if (declared) return { heldBy, location: { file: where.file, url: where.url, ...declared } };
-      }
+    if (edge >= 0) {
+      const type = g.edgeTypeName(edge);
+      if (heldBy === null && (type === 'property' || type === 'context')) heldBy = g.edgeName(edge);
+      const declared = k > 0 ? declarationOf(g, locator, sources, steps[k - 1].node, edge) : null;
+      if (declared) return { heldBy, location: declared };
     }
     const own = locator.locate(node);
     if (own && isUserScript(own.url)) {
@@ -46,4 +55,16 @@ export function locateSuspect(
     }
   }
   return { heldBy, location: null };
+}
+
+/** The edge from `n` to the child it dominates that retains the most: where a growing subtree grows. */
+export function biggestChildEdge(g: HeapGraph, n: number): number {
+  let best = -1;
+  for (let e = g.firstEdge[n]; e < g.firstEdge[n + 1]; e++) {
+    if (g.isWeakEdge(e)) continue;
+    const t = g.raw.edgeToNode[e];
+    if (g.dominator[t] !== n) continue;
+    if (best < 0 || g.retainedSize[t] > g.retainedSize[g.raw.edgeToNode[best]]) best = e;
+  }
+  return best;
 }

@@ -96,7 +96,7 @@ function entryLabel(g: HeapGraph, table: number, e: number, owner: number): stri
  * `(module file.js)` for a module's top-level scope, `(closure scope in file.js)` for a
  * function's: the file comes from a closure that captured the scope.
  */
-function scopeLabel(g: HeapGraph, locator: SourceLocator, context: number): string {
+export function scopeLabel(g: HeapGraph, locator: SourceLocator, context: number): string {
   const owner = capturingClosure(g, context);
   const previous = g.child(context, 'previous');
   const topLevel = previous >= 0 && g.name(previous) === 'system / NativeContext';
