@@ -75,7 +75,9 @@ export class AnalysisClient {
       workerData: data,
       // The budget covers typed arrays too, which live outside the JS heap; the heap alone
       // gets the whole budget, but never so little that the worker cannot start.
-      resourceLimits: { maxOldGenerationSizeMb: Math.max(this.budgetMb, MIN_HEAP_MB) },
+      // A roomier young generation: parsing makes millions of short strings, and the
+      // default one spends seconds in scavenges on a big snapshot.
+      resourceLimits: { maxOldGenerationSizeMb: Math.max(this.budgetMb, MIN_HEAP_MB), maxYoungGenerationSizeMb: 96 },
     });
     worker.unref();
     worker.on('message', (message: FromWorker) => this.onMessage(message));

@@ -30,9 +30,12 @@ export function classSummary(g: HeapGraph): ClassTotals[] {
   }
   // Depth-first over the dominator tree, tracking how many ancestors of each class are open.
   const open = new Uint32Array(g.strings.length);
-  const stack: number[] = [g.rootOrdinal];
-  while (stack.length) {
-    const n = stack.pop()!;
+  // Each node is pushed once, and once more as its exit marker (~n): at most 2N entries.
+  const stack = new Int32Array(g.nodeCount * 2 + 1);
+  let top = 0;
+  stack[top++] = g.rootOrdinal;
+  while (top > 0) {
+    const n = stack[--top];
     if (n < 0) {
       open[classIndex[~n]]--;
       continue;
@@ -44,9 +47,9 @@ export function classSummary(g: HeapGraph): ClassTotals[] {
     if (children.length === 0) continue;
     if (counted) {
       open[k]++;
-      stack.push(~n);
+      stack[top++] = ~n;
     }
-    for (let i = 0; i < children.length; i++) stack.push(children[i]);
+    for (let i = 0; i < children.length; i++) stack[top++] = children[i];
   }
   return [...byClass.values()].sort((a, b) => b.retained - a.retained || b.shallow - a.shallow);
 }

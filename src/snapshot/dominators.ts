@@ -143,9 +143,8 @@ export function computeDominators(
     if (dom[w] !== vertex[semi[w]]) dom[w] = dom[dom[w]];
   }
 
-  const dominator = new Uint32Array(count);
-  const order = new Uint32Array(count);
-  for (let v = 1; v <= count; v++) dominator[v - 1] = dom[v] - 1;
-  for (let i = 1; i <= n; i++) order[i - 1] = vertex[i] - 1;
-  return { dominator, order };
+  // Back to ordinals, in place: big heaps can't spare another two arrays.
+  for (let v = 1; v <= count; v++) dom[v - 1] = dom[v] - 1;
+  for (let i = 1; i <= n; i++) vertex[i - 1] = vertex[i] - 1;
+  return { dominator: dom.subarray(0, count), order: vertex.subarray(0, count) };
 }

@@ -89,6 +89,8 @@ export class HeapGraph {
 
     options.onProgress?.('indexing edges', 0);
     this.firstEdge = this.buildFirstEdge();
+    // The per-node edge counts are now in firstEdge; drop them, big heaps need the room.
+    raw.nodeEdgeCount = new Uint32Array(0);
     check();
     options.onProgress?.('indexing retainers', 0.1);
     [this.firstRetainer, this.retainerEdge, this.retainerNode] = this.buildRetainers();
