@@ -60,6 +60,7 @@ export function analyzeSnapshots(files: string[], options: AnalyzeOptions = {}):
       totalBytes: digest.totalBytes,
       ...(previous ? newSince(previous, digest) : { newObjects: null, newBytes: null }),
       newStillAlive: null,
+      allocationTimeline: digest.timeline,
     });
     digests.push(digest);
   }

@@ -23,6 +23,8 @@ export interface SnapshotDigest {
   collectionEntries: Uint32Array;
   collectionKinds: Uint8Array;
   groups: Map<string, Group>;
+  /** With allocation tracking over time: bytes still alive from each recorded interval. */
+  timeline: Array<{ timeMs: number; liveBytes: number }> | null;
 }
 
 export function digestSnapshot(g: HeapGraph, locator: SourceLocator): SnapshotDigest {
@@ -59,7 +61,28 @@ export function digestSnapshot(g: HeapGraph, locator: SourceLocator): SnapshotDi
     collectionEntries: Uint32Array.from(colEntries),
     collectionKinds: Uint8Array.from(colKinds),
     groups: collectGroups(g, locator),
+    timeline: allocationTimeline(g, sortedIds, shallowById),
   };
+}
+
+/**
+ * DevTools' allocation timeline: V8 samples (time, last id assigned) while tracking, so an
+ * object's id tells when it was allocated. Sums what is still alive per interval.
+ */
+function allocationTimeline(g: HeapGraph, ids: Uint32Array, shallow: Float32Array): SnapshotDigest['timeline'] {
+  const samples = g.raw.samples;
+  if (!samples || samples.lastAssignedId.length === 0) return null;
+  const { timestampUs, lastAssignedId } = samples;
+  const live = new Float64Array(lastAssignedId.length);
+  let interval = 0;
+  for (let k = 0; k < ids.length; k++) {
+    // JS objects have odd ids; even ids are native objects, outside the timeline.
+    if (ids[k] % 2 === 0) continue;
+    while (interval < lastAssignedId.length && ids[k] > lastAssignedId[interval]) interval++;
+    if (interval === lastAssignedId.length) break;
+    live[interval] += shallow[k];
+  }
+  return Array.from(live, (liveBytes, k) => ({ timeMs: timestampUs[k] / 1000, liveBytes }));
 }
 
 /** Position of `id` in an ascending id array, or -1. */

@@ -2,7 +2,7 @@ import { HeapGraph } from '../snapshot/graph.ts';
 import { isUserScript, SourceLocator } from '../snapshot/locations.ts';
 import { capturingClosure, isContext } from './describe.ts';
 import { PathStep } from './paths.ts';
-import { SourceRef } from './report.ts';
+import { SourceRef, sourceRef } from './report.ts';
 import { SourceFiles } from './source.ts';
 
 /**
@@ -31,8 +31,9 @@ export function declarationOf(g: HeapGraph, locator: SourceLocator, sources: Sou
 
 /**
  * The line a user should look at for an object found on a retainer path, and the name
- * that holds it. Walking up from the object: the declaration of the variable or property
- * holding it; failing that, the nearest object or function the snapshot has a location for.
+ * that holds it. The function that allocated it, when V8 recorded allocation stacks; else,
+ * walking up the path, the declaration of the variable or property holding it; failing
+ * that, the nearest object or function the snapshot has a location for.
  */
 export function locateSuspect(
   g: HeapGraph,
@@ -41,18 +42,18 @@ export function locateSuspect(
   steps: PathStep[],
 ): { heldBy: string | null; location: SourceRef | null } {
   let heldBy: string | null = null;
+  for (let k = steps.length - 1; k > 0 && heldBy === null; k--) {
+    const type = g.edgeTypeName(steps[k].edge);
+    if (type === 'property' || type === 'context') heldBy = g.edgeName(steps[k].edge);
+  }
+  const allocated = steps.length ? locator.allocationSite(steps[steps.length - 1].node) : null;
+  if (allocated) return { heldBy, location: sourceRef(allocated) };
   for (let k = steps.length - 1; k >= 0; k--) {
     const { node, edge } = steps[k];
-    if (edge >= 0) {
-      const type = g.edgeTypeName(edge);
-      if (heldBy === null && (type === 'property' || type === 'context')) heldBy = g.edgeName(edge);
-      const declared = k > 0 ? declarationOf(g, locator, sources, steps[k - 1].node, edge) : null;
-      if (declared) return { heldBy, location: declared };
-    }
+    const declared = k > 0 && edge >= 0 ? declarationOf(g, locator, sources, steps[k - 1].node, edge) : null;
+    if (declared) return { heldBy, location: declared };
     const own = locator.locate(node);
-    if (own && isUserScript(own.url)) {
-      return { heldBy, location: { file: own.file, url: own.url, line: own.line, column: own.column } };
-    }
+    if (own && isUserScript(own.url)) return { heldBy, location: sourceRef(own) };
   }
   return { heldBy, location: null };
 }

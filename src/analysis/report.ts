@@ -76,6 +76,8 @@ export interface SnapshotInfo {
   newBytes: number | null;
   /** …and how many of those are still alive in the newest snapshot. */
   newStillAlive: number | null;
+  /** Recorded with allocation tracking over time: bytes still alive from each interval. */
+  allocationTimeline: Array<{ timeMs: number; liveBytes: number }> | null;
 }
 
 export interface GroupRow {

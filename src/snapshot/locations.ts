@@ -33,6 +33,29 @@ export class SourceLocator {
     return { url, file: urlToFile(url), line: raw.line + 1, column: raw.column + 1, scriptId: raw.scriptId };
   }
 
+  /**
+   * The function that allocated `n`, when the heap was recorded with allocation tracking
+   * (`--track-heap-objects`, DevTools' allocation instrumentation): the innermost frame of
+   * its allocation stack in the program's own code. V8 records each frame's function
+   * (where it starts), not the line inside it.
+   */
+  allocationSite(n: number): SourceLocation | null {
+    const traceIds = this.g.raw.nodeTraceNodeId;
+    const { traceTree, traceFunctionInfos } = this.g.raw;
+    let trace = traceIds ? traceIds[n] : 0;
+    for (let depth = 0; trace > 0 && depth < 256; depth++) {
+      const frame = traceTree.get(trace);
+      if (!frame) return null;
+      const info = traceFunctionInfos[frame.functionInfo];
+      // Trace frames are 1-based; 0 means V8 did not know the position.
+      if (info && info.line > 0 && isUserScript(info.scriptName)) {
+        return { url: info.scriptName, file: urlToFile(info.scriptName), line: info.line, column: Math.max(1, info.column), scriptId: info.scriptId };
+      }
+      trace = frame.parent;
+    }
+    return null;
+  }
+
   scriptName(scriptId: number): string | null {
     this.scriptNames ??= this.buildScriptNames();
     return this.scriptNames.get(scriptId) ?? null;

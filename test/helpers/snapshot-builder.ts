@@ -22,6 +22,7 @@ export interface BuildOptions {
   extraNodeFields?: string[];
   extraTopLevel?: Record<string, unknown>;
   locations?: Array<[node: number, scriptId: number, line: number, column: number]>;
+  samples?: Array<[timestampUs: number, lastAssignedId: number]>;
 }
 
 /** Node 0 must be the root. Edge `to` is a node index in the given list. */
@@ -63,7 +64,7 @@ export function buildSnapshot(nodes: TestNode[], options: BuildOptions = {}): st
     edges: edgeValues,
     trace_function_infos: [],
     trace_tree: [],
-    samples: [],
+    samples: (options.samples ?? []).flat(),
     locations,
     ...options.extraTopLevel,
     strings,

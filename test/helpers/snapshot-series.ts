@@ -13,12 +13,14 @@ export interface SeriesOptions {
   intervalMs: number;
   outDir: string;
   args?: string[];
+  /** Flags for node itself, such as --track-heap-objects. */
+  nodeArgs?: string[];
 }
 
 /** Runs a real Node program and writes `count` heap snapshots of it, spaced in time. */
 export async function captureSeries(script: string, options: SeriesOptions): Promise<string[]> {
   mkdirSync(options.outDir, { recursive: true });
-  const child = spawn(process.execPath, ['--require', AGENT, script, ...(options.args ?? [])], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--require', AGENT, script, ...(options.args ?? [])], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const exited = once(child, 'exit').then(([code]) => {

@@ -56,3 +56,13 @@ test('the summary by class does not count nested members twice', async () => {
   assert.ok(arrays.retainedBytes >= rows.retainedBytes);
 });
 
+
+test('with allocation tracking, the function that allocated an object; without, the line that holds it', async () => {
+  const capture = (nodeArgs: string[]) =>
+    captureSeries(program('registry.js'), { count: 1, warmupMs: 400, intervalMs: 0, outDir: scratch('registry'), nodeArgs });
+  const [tracked] = await capture(['--track-heap-objects']);
+  const [plain] = await capture([]);
+  const registry = (file: string) => analyzeSnapshots([file]).largest.find((o) => o.className === 'Map' && o.retainerPath.at(-2)?.endsWith(' registry'));
+  assert.equal(registry(tracked)?.location?.line, 4, 'createRegistry(), which made the Map (V8 records functions, not lines)');
+  assert.equal(registry(plain)?.location?.line, 8, 'const registry = …');
+});

@@ -109,3 +109,9 @@ test('cancellation stops between chunks', () => {
   assert.throws(() => parseSnapshotFile(file, { chunkSize: 16, isCancelled: () => ++chunks > 3 }), /cancelled/);
   assert.equal(chunks, 4);
 });
+
+test('reads samples and allocation traces when present', () => {
+  const raw = parseSnapshotBuffer(Buffer.from(buildSnapshot(tiny, { samples: [[1000, 3], [2000, 7]] })));
+  assert.deepEqual([...raw.samples!.timestampUs], [1000, 2000]);
+  assert.deepEqual([...raw.samples!.lastAssignedId], [3, 7]);
+});
