@@ -79,13 +79,15 @@ export function analyzeSnapshots(files: string[], options: AnalyzeOptions = {}):
     top: last.classes.slice(0, top).map((c) => ({ name: c.name, count: c.count, shallowBytes: c.shallow, retainedBytes: c.retained })),
     largest: largestObjects(g, top).map((n) => {
       const steps = shortestRetainerPath(g, n);
+      const located = locateSuspect(g, loc, sources, steps);
       return {
         nodeId: g.id(n),
         className: g.className(n),
         label: nodeLabel(g, n),
         shallowBytes: g.selfSize[n],
         retainedBytes: g.retainedSize[n],
-        location: locateSuspect(g, loc, sources, steps).location,
+        location: located.location,
+        allocatedIn: located.allocatedIn,
         retainerPath: formatPath(g, loc, steps),
       };
     }),

@@ -171,7 +171,7 @@ export function findSuspects(digests: SnapshotDigest[], g: HeapGraph, locator: S
       // Name the subtree by the variable or property through which it grows.
       const via = biggestChildEdge(g, n);
       const declared = via >= 0 ? declarationOf(g, locator, sources, n, via) : null;
-      if (via >= 0) located = { heldBy: g.edgeName(via), location: declared ?? located.location };
+      if (via >= 0) located = { ...located, heldBy: g.edgeName(via), location: declared ?? located.location };
       if (!located.location) continue;
       const label = isContext(g, n) ? scopeLabel(g, locator, n) : nodeLabel(g, n);
       title = via >= 0 ? `${label} keeps growing through \`${g.edgeName(via)}\`` : `${label} keeps growing`;
@@ -194,6 +194,7 @@ export function findSuspects(digests: SnapshotDigest[], g: HeapGraph, locator: S
       series: c.retained.map((r, k) => (r === null ? null : { retainedBytes: r, count: counts ? counts[k] : null })),
       heldBy: located.heldBy,
       location: located.location,
+      allocatedIn: located.allocatedIn,
       retainerPath: formatPath(g, locator, steps),
       hint: HINTS[c.collectionKind ?? c.kind],
     };
@@ -223,6 +224,7 @@ export function findSuspects(digests: SnapshotDigest[], g: HeapGraph, locator: S
     }
     const example = row.example;
     const steps = shortestRetainerPath(g, example);
+    const located = locateSuspect(g, locator, sources, steps);
     kept.push({
       kind: row.kind,
       title: row.title,
@@ -235,7 +237,8 @@ export function findSuspects(digests: SnapshotDigest[], g: HeapGraph, locator: S
       externalBytes: row.kind === 'external' ? row.bytes.at(-1)! : null,
       series: row.counts.map((count, k) => ({ retainedBytes: row.bytes[k], count })),
       heldBy: null,
-      location: row.location ? sourceRef(row.location) : locateSuspect(g, locator, sources, steps).location,
+      location: row.location ? sourceRef(row.location) : located.location,
+      allocatedIn: located.allocatedIn,
       retainerPath: formatPath(g, locator, steps),
       hint: HINTS[row.kind],
     });

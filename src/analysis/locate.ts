@@ -29,33 +29,38 @@ export function declarationOf(g: HeapGraph, locator: SourceLocator, sources: Sou
   return null;
 }
 
+export interface Located {
+  /** The variable or property that holds it. */
+  heldBy: string | null;
+  /** The line to look at: where the holding reference is written. */
+  location: SourceRef | null;
+  /** The function that allocated it, when V8 recorded allocation stacks. */
+  allocatedIn: (SourceRef & { functionName: string }) | null;
+}
+
 /**
  * The line a user should look at for an object found on a retainer path, and the name
- * that holds it. The function that allocated it, when V8 recorded allocation stacks; else,
- * walking up the path, the declaration of the variable or property holding it; failing
- * that, the nearest object or function the snapshot has a location for.
+ * that holds it. Walking up the path: the declaration of the variable or property holding
+ * it; failing that, the function that allocated it (when recorded), or the nearest object
+ * or function the snapshot has a location for.
  */
-export function locateSuspect(
-  g: HeapGraph,
-  locator: SourceLocator,
-  sources: SourceFiles,
-  steps: PathStep[],
-): { heldBy: string | null; location: SourceRef | null } {
+export function locateSuspect(g: HeapGraph, locator: SourceLocator, sources: SourceFiles, steps: PathStep[]): Located {
   let heldBy: string | null = null;
   for (let k = steps.length - 1; k > 0 && heldBy === null; k--) {
     const type = g.edgeTypeName(steps[k].edge);
     if (type === 'property' || type === 'context') heldBy = g.edgeName(steps[k].edge);
   }
-  const allocated = steps.length ? locator.allocationSite(steps[steps.length - 1].node) : null;
-  if (allocated) return { heldBy, location: sourceRef(allocated) };
+  const site = steps.length ? locator.allocationSite(steps[steps.length - 1].node) : null;
+  const allocatedIn = site && { ...sourceRef(site), functionName: site.functionName };
   for (let k = steps.length - 1; k >= 0; k--) {
     const { node, edge } = steps[k];
     const declared = k > 0 && edge >= 0 ? declarationOf(g, locator, sources, steps[k - 1].node, edge) : null;
-    if (declared) return { heldBy, location: declared };
+    if (declared) return { heldBy, location: declared, allocatedIn };
+    if (allocatedIn) return { heldBy, location: sourceRef(allocatedIn), allocatedIn };
     const own = locator.locate(node);
-    if (own && isUserScript(own.url)) return { heldBy, location: sourceRef(own) };
+    if (own && isUserScript(own.url)) return { heldBy, location: sourceRef(own), allocatedIn };
   }
-  return { heldBy, location: null };
+  return { heldBy, location: null, allocatedIn };
 }
 
 /** The edge from `n` to the child it dominates that retains the most: where a growing subtree grows. */

@@ -36,6 +36,8 @@ export interface Suspect {
   /** The variable or property that holds it. */
   heldBy: string | null;
   location: SourceRef | null;
+  /** The function that allocated it, when the snapshot recorded allocation stacks. */
+  allocatedIn: AllocationRef | null;
   /** From a GC root to the suspect, readable: ["(module app.js) sessions", "Map", …]. */
   retainerPath: string[];
   hint: string;
@@ -48,6 +50,10 @@ export interface ClassRow {
   retainedBytes: number;
 }
 
+export interface AllocationRef extends SourceRef {
+  functionName: string;
+}
+
 export interface ObjectRow {
   nodeId: number;
   className: string;
@@ -55,6 +61,7 @@ export interface ObjectRow {
   shallowBytes: number;
   retainedBytes: number;
   location: SourceRef | null;
+  allocatedIn: AllocationRef | null;
   retainerPath: string[];
 }
 

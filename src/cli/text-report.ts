@@ -44,6 +44,7 @@ function suspectLines(s: Suspect, index: number, cwd: string, sources: SourceFil
     `     at ${where(s.location, cwd)}`,
   ];
   if (s.location) lines.push(...excerpt(s.location, sources));
+  if (s.allocatedIn) lines.push(`     allocated in ${s.allocatedIn.functionName || '(anonymous)'}() at ${where(s.allocatedIn, cwd)}`);
   if (s.retainerPath.length) lines.push(`     held by: ${s.retainerPath.join(' → ')}`);
   lines.push(`     fix: ${s.hint}`);
   return lines;

@@ -39,7 +39,7 @@ export class SourceLocator {
    * its allocation stack in the program's own code. V8 records each frame's function
    * (where it starts), not the line inside it.
    */
-  allocationSite(n: number): SourceLocation | null {
+  allocationSite(n: number): (SourceLocation & { functionName: string }) | null {
     const traceIds = this.g.raw.nodeTraceNodeId;
     const { traceTree, traceFunctionInfos } = this.g.raw;
     let trace = traceIds ? traceIds[n] : 0;
@@ -47,9 +47,18 @@ export class SourceLocator {
       const frame = traceTree.get(trace);
       if (!frame) return null;
       const info = traceFunctionInfos[frame.functionInfo];
-      // Trace frames are 1-based; 0 means V8 did not know the position.
-      if (info && info.line > 0 && isUserScript(info.scriptName)) {
-        return { url: info.scriptName, file: urlToFile(info.scriptName), line: info.line, column: Math.max(1, info.column), scriptId: info.scriptId };
+      // Trace frames are 1-based; 0 means V8 did not know the position. A module's own
+      // top-level code is an anonymous function at 1:1, which tells nothing.
+      const topLevel = info?.name === '' && info.line === 1;
+      if (info && info.line > 0 && !topLevel && isUserScript(info.scriptName)) {
+        return {
+          url: info.scriptName,
+          file: urlToFile(info.scriptName),
+          line: info.line,
+          column: Math.max(1, info.column),
+          scriptId: info.scriptId,
+          functionName: info.name,
+        };
       }
       trace = frame.parent;
     }

@@ -57,12 +57,18 @@ test('the summary by class does not count nested members twice', async () => {
 });
 
 
-test('with allocation tracking, the function that allocated an object; without, the line that holds it', async () => {
+test('the line that holds an object, and with allocation tracking the function that allocated it', async () => {
   const capture = (nodeArgs: string[]) =>
     captureSeries(program('registry.js'), { count: 1, warmupMs: 400, intervalMs: 0, outDir: scratch('registry'), nodeArgs });
   const [tracked] = await capture(['--track-heap-objects']);
   const [plain] = await capture([]);
   const registry = (file: string) => analyzeSnapshots([file]).largest.find((o) => o.className === 'Map' && o.retainerPath.at(-2)?.endsWith(' registry'));
-  assert.equal(registry(tracked)?.location?.line, 4, 'createRegistry(), which made the Map (V8 records functions, not lines)');
   assert.equal(registry(plain)?.location?.line, 8, 'const registry = …');
+  assert.equal(registry(plain)?.allocatedIn, null);
+  assert.equal(registry(tracked)?.location?.line, 8);
+  // V8 records the allocating function (where it starts), not the line inside it.
+  assert.deepEqual(
+    { fn: registry(tracked)?.allocatedIn?.functionName, line: registry(tracked)?.allocatedIn?.line },
+    { fn: 'createRegistry', line: 4 },
+  );
 });
