@@ -144,6 +144,76 @@ export function groupRows(digests: SnapshotDigest[]): Array<GroupRow & { example
   }));
 }
 
+interface Context {
+  g: HeapGraph;
+  locator: SourceLocator;
+  sources: SourceFiles;
+}
+
+/** A collection or subtree candidate as the user sees it, or null when it has no place in the program's own code. */
+function candidateSuspect({ g, locator, sources }: Context, c: Candidate, n: number, externalBytes: number | null): Suspect | null {
+  const steps = shortestRetainerPath(g, n);
+  let located = locateSuspect(g, locator, sources, steps);
+  const className = g.className(n);
+  let title: string;
+  if (c.kind === 'subtree') {
+    // Name the subtree by the variable or property through which it grows.
+    const via = biggestChildEdge(g, n);
+    const declared = via >= 0 ? declarationOf(g, locator, sources, n, via) : null;
+    if (via >= 0) located = { ...located, heldBy: g.edgeName(via), location: declared ?? located.location };
+    // Growth inside Node's own structures (timer lists, module caches) is some other suspect's echo.
+    if (!located.location) return null;
+    const label = isContext(g, n) ? scopeLabel(g, locator, n) : nodeLabel(g, n);
+    title = via >= 0 ? `${label} keeps growing through \`${g.edgeName(via)}\`` : `${label} keeps growing`;
+  } else {
+    const holder = located.heldBy ? `\`${located.heldBy}\`` : `@${c.nodeId}`;
+    title = c.kind === 'listeners' ? `listeners on ${className} ${holder} keep piling up` : `${className} ${holder} keeps growing`;
+  }
+  const retainedNow = c.retained[c.retained.length - 1] ?? 0;
+  const counts = c.counts;
+  return {
+    kind: c.kind,
+    title,
+    nodeId: c.nodeId,
+    className,
+    retainedBytes: retainedNow,
+    growthBytes: retainedNow - (firstPresent(c.retained) ?? 0),
+    count: counts ? counts[counts.length - 1] : null,
+    countGrowth: counts ? counts[counts.length - 1]! - firstPresent(counts)! : null,
+    externalBytes,
+    series: c.retained.map((r, k) => (r === null ? null : { retainedBytes: r, count: counts ? counts[k] : null })),
+    heldBy: located.heldBy,
+    location: located.location,
+    allocatedIn: located.allocatedIn,
+    retainerPath: formatPath(g, locator, steps),
+    hint: HINTS[c.collectionKind ?? c.kind],
+  };
+}
+
+/** Timers, async functions, promises or buffers of one origin that keep gaining members. */
+function groupSuspect({ g, locator, sources }: Context, row: ReturnType<typeof groupRows>[number]): Suspect {
+  const steps = shortestRetainerPath(g, row.example);
+  const located = locateSuspect(g, locator, sources, steps);
+  const external = row.kind === 'external';
+  return {
+    kind: row.kind,
+    title: row.title,
+    nodeId: external ? g.id(row.example) : null,
+    className: external ? g.className(row.example) : null,
+    retainedBytes: row.bytes.at(-1)!,
+    growthBytes: row.bytes.at(-1)! - row.bytes[0],
+    count: row.counts.at(-1)!,
+    countGrowth: row.counts.at(-1)! - row.counts[0],
+    externalBytes: external ? row.bytes.at(-1)! : null,
+    series: row.counts.map((count, k) => ({ retainedBytes: row.bytes[k], count })),
+    heldBy: null,
+    location: row.location ? sourceRef(row.location) : located.location,
+    allocatedIn: located.allocatedIn,
+    retainerPath: formatPath(g, locator, steps),
+    hint: HINTS[row.kind],
+  };
+}
+
 /**
  * Ranked growth suspects across 2+ snapshots of one process: collections that keep
  * gaining entries, dominator subtrees that keep gaining bytes, and timers, suspended
@@ -151,6 +221,7 @@ export function groupRows(digests: SnapshotDigest[]): Array<GroupRow & { example
  */
 export function findSuspects(digests: SnapshotDigest[], g: HeapGraph, locator: SourceLocator, sources: SourceFiles): Suspect[] {
   if (digests.length < 2) return [];
+  const context = { g, locator, sources };
   const collections = collectionCandidates(digests);
   const subtrees = subtreeCandidates(digests, g, new Set(collections.map((c) => c.nodeId)));
   const candidates = [...collections, ...subtrees];
@@ -158,52 +229,16 @@ export function findSuspects(digests: SnapshotDigest[], g: HeapGraph, locator: S
   const groups = groupRows(digests);
   const external = new Map(groups.filter((r) => r.kind === 'external').map((r) => [Number(groupKey('external', r.key)), r]));
 
-  const suspects: Suspect[] = [];
   const byNode = new Map<number, Suspect>();
   for (const c of candidates) {
     const n = ordinals.get(c.nodeId);
     if (n === undefined) continue;
-    const steps = shortestRetainerPath(g, n);
-    let located = locateSuspect(g, locator, sources, steps);
-    const className = g.className(n);
-    let title: string;
-    if (c.kind === 'subtree') {
-      // Name the subtree by the variable or property through which it grows.
-      const via = biggestChildEdge(g, n);
-      const declared = via >= 0 ? declarationOf(g, locator, sources, n, via) : null;
-      if (via >= 0) located = { ...located, heldBy: g.edgeName(via), location: declared ?? located.location };
-      if (!located.location) continue;
-      const label = isContext(g, n) ? scopeLabel(g, locator, n) : nodeLabel(g, n);
-      title = via >= 0 ? `${label} keeps growing through \`${g.edgeName(via)}\`` : `${label} keeps growing`;
-    } else {
-      const holder = located.heldBy ? `\`${located.heldBy}\`` : `@${c.nodeId}`;
-      title = c.kind === 'listeners' ? `listeners on ${className} ${holder} keep piling up` : `${className} ${holder} keeps growing`;
-    }
-    const retainedNow = c.retained[c.retained.length - 1] ?? 0;
-    const counts = c.counts;
-    const suspect: Suspect = {
-      kind: c.kind,
-      title,
-      nodeId: c.nodeId,
-      className,
-      retainedBytes: retainedNow,
-      growthBytes: retainedNow - (firstPresent(c.retained) ?? 0),
-      count: counts ? counts[counts.length - 1] : null,
-      countGrowth: counts ? counts[counts.length - 1]! - firstPresent(counts)! : null,
-      externalBytes: external.get(c.nodeId)?.bytes.at(-1) ?? null,
-      series: c.retained.map((r, k) => (r === null ? null : { retainedBytes: r, count: counts ? counts[k] : null })),
-      heldBy: located.heldBy,
-      location: located.location,
-      allocatedIn: located.allocatedIn,
-      retainerPath: formatPath(g, locator, steps),
-      hint: HINTS[c.collectionKind ?? c.kind],
-    };
-    suspects.push(suspect);
-    byNode.set(c.nodeId, suspect);
+    const suspect = candidateSuspect(context, c, n, external.get(c.nodeId)?.bytes.at(-1) ?? null);
+    if (suspect) byNode.set(c.nodeId, suspect);
   }
 
   // Dominated suspects are explained by the suspect above them.
-  const kept = suspects.filter((s) => {
+  const suspects = [...byNode.values()].filter((s) => {
     let n = g.dominator[ordinals.get(s.nodeId!)!];
     for (let guard = 0; guard < 10_000 && n !== g.rootOrdinal; guard++) {
       if (byNode.has(g.id(n))) return false;
@@ -222,28 +257,9 @@ export function findSuspects(digests: SnapshotDigest[], g: HeapGraph, locator: S
       // A suspended async function and the promise it awaits are one finding.
       if (row.kind === 'promises' && asyncKeys.has(groupKey('promises', row.key))) continue;
     }
-    const example = row.example;
-    const steps = shortestRetainerPath(g, example);
-    const located = locateSuspect(g, locator, sources, steps);
-    kept.push({
-      kind: row.kind,
-      title: row.title,
-      nodeId: row.kind === 'external' ? g.id(example) : null,
-      className: row.kind === 'external' ? g.className(example) : null,
-      retainedBytes: row.bytes.at(-1)!,
-      growthBytes: row.bytes.at(-1)! - row.bytes[0],
-      count: row.counts.at(-1)!,
-      countGrowth: row.counts.at(-1)! - row.counts[0],
-      externalBytes: row.kind === 'external' ? row.bytes.at(-1)! : null,
-      series: row.counts.map((count, k) => ({ retainedBytes: row.bytes[k], count })),
-      heldBy: null,
-      location: row.location ? sourceRef(row.location) : located.location,
-      allocatedIn: located.allocatedIn,
-      retainerPath: formatPath(g, locator, steps),
-      hint: HINTS[row.kind],
-    });
+    suspects.push(groupSuspect(context, row));
   }
-  return kept.sort((a, b) => b.growthBytes - a.growthBytes || (b.countGrowth ?? 0) - (a.countGrowth ?? 0));
+  return suspects.sort((a, b) => b.growthBytes - a.growthBytes || (b.countGrowth ?? 0) - (a.countGrowth ?? 0));
 }
 
 /** Per-class change from the oldest to the newest snapshot, biggest growth first. */
