@@ -112,31 +112,32 @@ function verdictOf(snapshots: number, suspects: number): { verdict: Verdict; rea
     : { verdict: 'no-leak', reason: `nothing grew steadily over ${snapshots} snapshots` };
 }
 
-/** Objects in `b` whose ids `a` did not have. Both id lists are ascending. */
-function newSince(a: SnapshotDigest, b: SnapshotDigest): { newObjects: number; newBytes: number } {
-  let count = 0;
-  let bytes = 0;
+/** Calls `visit` with the position in `b` of every id that `a` did not have. Both id lists are ascending. */
+function forEachNew(a: SnapshotDigest, b: SnapshotDigest, visit: (k: number) => void): void {
   let i = 0;
   for (let k = 0; k < b.ids.length; k++) {
     const id = b.ids[k];
     while (i < a.ids.length && a.ids[i] < id) i++;
-    if (i < a.ids.length && a.ids[i] === id) continue;
-    count++;
-    bytes += b.shallowById[k];
+    if (i >= a.ids.length || a.ids[i] !== id) visit(k);
   }
-  return { newObjects: count, newBytes: bytes };
+}
+
+function newSince(a: SnapshotDigest, b: SnapshotDigest): { newObjects: number; newBytes: number } {
+  let newObjects = 0;
+  let newBytes = 0;
+  forEachNew(a, b, (k) => {
+    newObjects++;
+    newBytes += b.shallowById[k];
+  });
+  return { newObjects, newBytes };
 }
 
 /** Of the objects new in `b` (not in `a`), how many the newest snapshot still has. */
 function survivors(a: SnapshotDigest, b: SnapshotDigest, last: SnapshotDigest): number {
   let alive = 0;
-  let i = 0;
-  for (let k = 0; k < b.ids.length; k++) {
-    const id = b.ids[k];
-    while (i < a.ids.length && a.ids[i] < id) i++;
-    if (i < a.ids.length && a.ids[i] === id) continue;
-    if (findId(last.ids, id) >= 0) alive++;
-  }
+  forEachNew(a, b, (k) => {
+    if (findId(last.ids, b.ids[k]) >= 0) alive++;
+  });
   return alive;
 }
 
