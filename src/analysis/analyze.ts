@@ -69,8 +69,18 @@ export function analyzeSnapshots(files: string[], options: AnalyzeOptions = {}):
   for (let k = 1; k < digests.length; k++) infos[k].newStillAlive = survivors(digests[k - 1], digests[k], last);
 
   const sources = new SourceFiles();
-  const suspects = findSuspects(digests, g, loc, sources);
-  const { verdict, reason } = verdictOf(digests.length, suspects.length);
+  const unordered = digests.findIndex((d, k) => k > 0 && !followsInTime(digests[k - 1], d));
+  // Growth means nothing unless the snapshots are one process's, oldest first.
+  const suspects = unordered > 0 ? [] : findSuspects(digests, g, loc, sources);
+  const { verdict, reason } =
+    unordered > 0
+      ? {
+          verdict: 'inconclusive' as const,
+          reason:
+            `${infos[unordered].file} has objects that ${infos[unordered - 1].file} lacks but with older ids: ` +
+            'give snapshots of one process, oldest first',
+        }
+      : verdictOf(digests.length, suspects.length);
   return {
     version: 1,
     verdict,
@@ -98,6 +108,29 @@ export function analyzeSnapshots(files: string[], options: AnalyzeOptions = {}):
       .filter((row) => row.kind !== 'external' || Math.max(...row.bytes) >= MIN_EXTERNAL_GROUP_BYTES)
       .map(({ kind, title, location, counts, bytes }) => ({ kind, title, location: location && sourceRef(location), counts, bytes })),
   };
+}
+
+/**
+ * Whether `b` was taken after `a` in the same process. V8 numbers JS objects (odd ids) in
+ * the order it first sees them, so in a true series every object new in `b` has an id above
+ * all of `a`'s. Snapshots of another process, or given out of order, break that.
+ */
+function followsInTime(a: SnapshotDigest, b: SnapshotDigest): boolean {
+  let newest = 0;
+  for (let k = a.ids.length - 1; k >= 0; k--) {
+    if (a.ids[k] % 2 === 1) {
+      newest = a.ids[k];
+      break;
+    }
+  }
+  let fresh = 0;
+  let older = 0;
+  forEachNew(a, b, (k) => {
+    if (b.ids[k] % 2 === 0) return;
+    fresh++;
+    if (b.ids[k] < newest) older++;
+  });
+  return fresh < 10 || older <= fresh / 2;
 }
 
 function verdictOf(snapshots: number, suspects: number): { verdict: Verdict; reason: string } {

@@ -43,3 +43,11 @@ test('two snapshots are not enough to call a leak', async () => {
   assert.equal(report.suspects[0]?.heldBy, 'sessions');
   assert.equal(report.verdict, 'inconclusive');
 });
+
+test('snapshots given newest first are called out, not compared', async () => {
+  const files = await series('map-cache.js');
+  const report = analyzeSnapshots([...files].reverse());
+  assert.equal(report.verdict, 'inconclusive');
+  assert.match(report.verdictReason, /give snapshots of one process, oldest first/);
+  assert.deepEqual(report.suspects, []);
+});
