@@ -577,11 +577,30 @@ export class SnapshotParser {
     let value = state.value;
     let inNumber = state.inNumber;
     let negative = state.negative;
-    for (; i < end; i++) {
-      const c = buf[i];
+    while (i < end) {
+      let c = buf[i];
       if (c >= ZERO && c <= NINE) {
-        value = value * 10 + (c - ZERO);
-        inNumber = true;
+        // Read the whole run of digits in one tight loop; a number cut by the chunk's end
+        // carries over in `value`.
+        let v = value;
+        do {
+          v = v * 10 + (c - ZERO);
+          if (++i === end) break;
+          c = buf[i];
+        } while (c >= ZERO && c <= NINE);
+        if (i === end) {
+          value = v;
+          inNumber = true;
+          break;
+        }
+        batch[length++] = negative ? -v : v;
+        if (length === capacity) {
+          sink.flush(batch, length);
+          length = 0;
+        }
+        value = 0;
+        inNumber = false;
+        negative = false;
         continue;
       }
       if (inNumber) {
@@ -594,13 +613,17 @@ export class SnapshotParser {
         inNumber = false;
         negative = false;
       }
-      if (c === COMMA || isSpace(c)) continue;
+      if (c === COMMA || isSpace(c)) {
+        i++;
+        continue;
+      }
       if (c === RBRACKET) {
         this.batchLength = length;
         return i + 1;
       }
       if (c === MINUS && !negative && sink instanceof GrowableNumbers) {
         negative = true;
+        i++;
         continue;
       }
       throw unexpected(c, this.offset + i, `a number in '${this.key}'`);
