@@ -11,15 +11,6 @@ export interface PathStep {
 
 const MAX_STEPS = 200;
 
-function edgePreference(g: HeapGraph, e: number): number {
-  const t = g.raw.edgeType[e];
-  const { property, element, context, internal, hidden } = g.edgeTypes;
-  if (t === property || t === element || t === context) return 0;
-  if (t === internal) return 1;
-  if (t === hidden) return 2;
-  return 3;
-}
-
 /**
  * The shortest path from a GC root to `target`: at each step back, a retainer one step
  * closer to the roots, preferring properties, elements and variables over V8 internals.
@@ -34,12 +25,14 @@ export function shortestRetainerPath(g: HeapGraph, target: number): PathStep[] {
     let bestScore = Infinity;
     const here = g.distance[current];
     for (let r = g.firstRetainer[current]; r < g.firstRetainer[current + 1]; r++) {
-      const e = g.retainerEdge[r];
       const from = g.retainerNode[r];
-      if (g.isWeakEdge(e) || from === g.rootOrdinal) continue;
+      if (from === g.rootOrdinal || from === best) continue;
       const d = g.distance[from];
-      if (d >= here) continue;
-      const score = d * 4 + edgePreference(g, e);
+      // Ranks add less than one distance step: only a closer retainer can beat the best.
+      if (d >= here || d * 4 >= bestScore) continue;
+      const e = g.edgeBetween(from, current);
+      if (e < 0) continue;
+      const score = d * 4 + g.edgeRank(e);
       if (score < bestScore) {
         bestScore = score;
         best = from;

@@ -16,10 +16,10 @@ export interface ClassTotals {
  */
 export function classSummary(g: HeapGraph): ClassTotals[] {
   const byClass = new Map<number, ClassTotals>();
-  const { selfSize, classIndex } = g;
+  const { selfSize } = g;
   for (let n = 0; n < g.nodeCount; n++) {
     if (selfSize[n] === 0 || n === g.rootOrdinal) continue;
-    const k = classIndex[n];
+    const k = g.classIndexOf(n);
     let totals = byClass.get(k);
     if (!totals) {
       totals = { name: g.strings[k] ?? '', count: 0, shallow: 0, retained: 0 };
@@ -37,10 +37,10 @@ export function classSummary(g: HeapGraph): ClassTotals[] {
   while (top > 0) {
     const n = stack[--top];
     if (n < 0) {
-      open[classIndex[~n]]--;
+      open[g.classIndexOf(~n)]--;
       continue;
     }
-    const k = classIndex[n];
+    const k = g.classIndexOf(n);
     const counted = n !== g.rootOrdinal && selfSize[n] > 0 && open[k] === 0;
     if (counted) byClass.get(k)!.retained += g.retainedSize[n];
     const children = g.dominated(n);

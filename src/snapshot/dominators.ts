@@ -4,16 +4,18 @@ export interface DominatorInput {
   readonly rootOrdinal: number;
   readonly firstEdge: Uint32Array;
   readonly firstRetainer: Uint32Array;
-  readonly retainerEdge: Uint32Array;
   readonly retainerNode: Uint32Array;
   readonly raw: { readonly edgeToNode: Uint32Array };
+  /** Whether an edge, or the edge behind a retainer slot, can keep its target alive. */
+  isEssential(edge: number): boolean;
+  isEssentialRetainer(slot: number): boolean;
 }
 
 /**
  * Immediate dominators by Lengauer–Tarjan (simple eval/link with path compression,
  * O(m log n)), iterative throughout so a deep heap cannot overflow the stack.
  *
- * Only edges for which `essential(edge)` holds count. Nodes unreachable from the root are
+ * Only essential edges count. Nodes unreachable from the root are
  * handled as DevTools does: those whose only retainers are non-essential (weak) start a
  * DFS of their own under the root; whatever is still left hangs directly off the root.
  *
@@ -22,27 +24,27 @@ export interface DominatorInput {
  */
 export function computeDominators(
   g: DominatorInput,
-  essential: (edge: number) => boolean,
+  scratch: [Uint32Array, Uint32Array] = [new Uint32Array(g.nodeCount + 1), new Uint32Array(g.nodeCount + 1)],
 ): { dominator: Uint32Array; order: Uint32Array } {
   const count = g.nodeCount;
-  const { firstEdge, firstRetainer, retainerEdge, retainerNode } = g;
+  const { firstEdge, firstRetainer, retainerNode } = g;
   const to = g.raw.edgeToNode;
   // Vertices are numbered ordinal + 1 so that 0 can mean "none", as in the paper.
   const size = count + 1;
-  const parent = new Uint32Array(size);
+  const [parent, bucketHead] = scratch;
+  parent.fill(0);
   const ancestor = new Uint32Array(size);
   const vertex = new Uint32Array(size);
   const label = new Uint32Array(size);
   const semi = new Uint32Array(size);
   const dom = new Uint32Array(size);
-  const bucketHead = new Uint32Array(size);
   const bucketNext = new Uint32Array(size);
-  // Next edge to look at per vertex during DFS; reused afterwards as the compression stack.
-  const scratch = new Uint32Array(size);
+  // During the DFS, the bucket heads are not in use yet: they hold each vertex's next edge.
+  const nextEdge = bucketHead;
   let n = 0;
 
   const dfs = (start: number): void => {
-    scratch[start] = firstEdge[start - 1];
+    nextEdge[start] = firstEdge[start - 1];
     let v = start;
     while (v !== 0) {
       if (semi[v] === 0) {
@@ -51,25 +53,25 @@ export function computeDominators(
       }
       let next = parent[v];
       const end = firstEdge[v];
-      for (let e = scratch[v]; e < end; e++) {
-        if (!essential(e)) continue;
+      for (let e = nextEdge[v]; e < end; e++) {
+        if (!g.isEssential(e)) continue;
         const w = to[e] + 1;
         if (semi[w] === 0) {
           parent[w] = v;
-          scratch[w] = firstEdge[w - 1];
-          scratch[v] = e + 1;
+          nextEdge[w] = firstEdge[w - 1];
+          nextEdge[v] = e + 1;
           next = w;
           break;
         }
       }
-      if (next === parent[v]) scratch[v] = end;
+      if (next === parent[v]) nextEdge[v] = end;
       v = next;
     }
   };
 
   const hasOnlyNonEssentialRetainers = (ordinal: number): boolean => {
     for (let r = firstRetainer[ordinal]; r < firstRetainer[ordinal + 1]; r++) {
-      if (essential(retainerEdge[r])) return false;
+      if (g.isEssentialRetainer(r)) return false;
     }
     return true;
   };
@@ -94,15 +96,17 @@ export function computeDominators(
     }
   }
 
+  bucketHead.fill(0);
+  // Path compression walks are short on real heaps: a plain array grows as far as needed.
+  const compression: number[] = [];
   const compress = (start: number): void => {
     let v = start;
-    let top = 0;
     while (ancestor[ancestor[v]] !== 0) {
-      scratch[++top] = v;
+      compression.push(v);
       v = ancestor[v];
     }
-    while (top > 0) {
-      const w = scratch[top--];
+    while (compression.length > 0) {
+      const w = compression.pop()!;
       const a = ancestor[w];
       if (semi[label[a]] < semi[label[w]]) label[w] = label[a];
       ancestor[w] = ancestor[a];
@@ -119,7 +123,7 @@ export function computeDominators(
     const wOrdinal = w - 1;
     let orphan = true;
     for (let k = firstRetainer[wOrdinal]; k < firstRetainer[wOrdinal + 1]; k++) {
-      if (!essential(retainerEdge[k])) continue;
+      if (!g.isEssentialRetainer(k)) continue;
       orphan = false;
       const u = evaluate(retainerNode[k] + 1);
       if (semi[u] < semi[w]) semi[w] = semi[u];

@@ -27,16 +27,22 @@ export interface RawLocation {
 /** Locations by node ordinal, in typed arrays: big heaps have millions of them. */
 export class LocationTable {
   private readonly recordOf: Int32Array;
-  private readonly data: Uint32Array;
+  private data: Uint32Array;
   size = 0;
 
-  constructor(nodeCount: number, capacity: number) {
+  constructor(nodeCount: number, capacity = 1024) {
     this.recordOf = new Int32Array(nodeCount).fill(-1);
-    this.data = new Uint32Array(capacity * 3);
+    this.data = new Uint32Array(Math.max(1, capacity) * 3);
   }
 
   add(ordinal: number, scriptId: number, line: number, column: number): void {
+    if (ordinal < 0 || ordinal >= this.recordOf.length || !Number.isInteger(ordinal)) return;
     const r = this.size++;
+    if (r * 3 + 3 > this.data.length) {
+      const bigger = new Uint32Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
     this.recordOf[ordinal] = r;
     this.data[r * 3] = scriptId;
     this.data[r * 3 + 1] = line;

@@ -1,5 +1,6 @@
 import { CancelledError, RawSnapshot, SnapshotFormatError } from './format.ts';
 import { computeDominators } from './dominators.ts';
+import { releaseGarbage } from './memory.ts';
 
 /** Distance given to nodes reachable only through V8's internal roots (DevTools' baseSystemDistance). */
 export const SYSTEM_DISTANCE = 100_000_000;
@@ -50,22 +51,24 @@ export class HeapGraph {
   readonly edgeTypes: Record<(typeof EDGE_TYPES)[number], number>;
   /** Edge ordinals of node n are firstEdge[n] .. firstEdge[n+1]-1. */
   readonly firstEdge: Uint32Array;
-  /** Retainers of node n are retainerEdge/retainerNode[firstRetainer[n] .. firstRetainer[n+1]-1]. */
+  /**
+   * The nodes holding node n are retainerNode[firstRetainer[n] .. firstRetainer[n+1]-1],
+   * in ascending order; `edgeBetween` finds the edge itself, which few queries need.
+   */
   readonly firstRetainer: Uint32Array;
-  readonly retainerEdge: Uint32Array;
   readonly retainerNode: Uint32Array;
+  /** Per retainer slot: whether its edge can keep the node alive. */
+  private essentialRetainers!: Uint32Array;
   /** Shallow sizes, with owned internal arrays folded into their owner as DevTools shows them. */
   readonly selfSize: Float64Array;
-  /** Class name string index per node (may point past the snapshot's own strings). */
-  readonly classIndex: Uint32Array;
+  private classByType: number[] = [];
+  private unknownClass = 0;
+  private readonly elementClass = new Map<number, number>();
   readonly strings: string[];
   distance!: Int32Array;
   dominator!: Uint32Array;
   retainedSize!: Float64Array;
-  /** Nodes in dominator-tree DFS order (root first); parents come before children. */
-  dominatorOrder!: Uint32Array;
   private essential!: Uint32Array;
-  private pageOwned: Uint8Array | null = null;
   private ephemeronCache: Int8Array;
   private ephemeronInfo = new Map<number, { pair: string; table: number }>();
   private dominatedFirst: Uint32Array | null = null;
@@ -88,30 +91,33 @@ export class HeapGraph {
     this.selfSize = raw.nodeSelfSize;
 
     options.onProgress?.('indexing edges', 0);
+    releaseGarbage();
     this.firstEdge = this.buildFirstEdge();
     // The per-node edge counts are now in firstEdge; drop them, big heaps need the room.
     raw.nodeEdgeCount = new Uint32Array(0);
     check();
-    options.onProgress?.('indexing retainers', 0.1);
-    [this.firstRetainer, this.retainerEdge, this.retainerNode] = this.buildRetainers();
+    this.buildClassNames();
+    // Two node-sized work arrays serve every phase in turn, so that a big heap's peak
+    // memory is not the sum of each phase's temporaries.
+    const scratch: [Uint32Array, Uint32Array] = [new Uint32Array(this.nodeCount + 1), new Uint32Array(this.nodeCount + 1)];
+    options.onProgress?.('marking essential edges', 0.1);
+    this.essential = this.buildEssentialEdges(this.markPageOwned(scratch[0]));
     check();
-    this.classIndex = this.buildClassIndex();
-    this.markPageOwned();
-    this.transferOwnedSizes();
+    options.onProgress?.('indexing retainers', 0.2);
+    [this.firstRetainer, this.retainerNode] = this.buildRetainers(scratch[1]);
     check();
-    options.onProgress?.('marking essential edges', 0.3);
-    this.essential = this.buildEssentialEdges();
+    this.transferOwnedSizes(scratch);
     check();
     options.onProgress?.('distances', 0.4);
-    this.distance = this.computeDistances();
+    this.distance = this.computeDistances(scratch[0]);
     check();
     options.onProgress?.('dominators', 0.5);
-    const { dominator, order } = computeDominators(this, (e) => this.isEssential(e));
+    releaseGarbage();
+    const { dominator, order } = computeDominators(this, scratch);
     this.dominator = dominator;
-    this.dominatorOrder = order;
     check();
     options.onProgress?.('retained sizes', 0.9);
-    this.retainedSize = this.computeRetainedSizes();
+    this.retainedSize = this.computeRetainedSizes(order);
     options.onProgress?.('done', 1);
   }
 
@@ -126,7 +132,7 @@ export class HeapGraph {
   }
 
   className(n: number): string {
-    return this.strings[this.classIndex[n]] ?? '';
+    return this.strings[this.classIndexOf(n)] ?? '';
   }
 
   id(n: number): number {
@@ -198,35 +204,68 @@ export class HeapGraph {
     if (e !== this.edgeCount) {
       throw new SnapshotFormatError(`the nodes' edge counts add up to ${e}, but the snapshot holds ${this.edgeCount} edges`);
     }
+    const to = raw.edgeToNode;
+    for (let k = 0; k < this.edgeCount; k++) {
+      if (to[k] >= nodeCount) throw new SnapshotFormatError(`edge ${k} points to node ${to[k]}, past the last node (${nodeCount - 1})`);
+    }
     return first;
   }
 
-  private buildRetainers(): [Uint32Array, Uint32Array, Uint32Array] {
+  private buildRetainers(fill: Uint32Array): [Uint32Array, Uint32Array] {
     const { nodeCount, edgeCount, firstEdge } = this;
     const to = this.raw.edgeToNode;
     const first = new Uint32Array(nodeCount + 1);
-    for (let e = 0; e < edgeCount; e++) {
-      const t = to[e];
-      if (t >= nodeCount) throw new SnapshotFormatError(`edge ${e} points to node ${t}, past the last node (${nodeCount - 1})`);
-      first[t + 1]++;
-    }
+    for (let e = 0; e < edgeCount; e++) first[to[e] + 1]++;
     for (let n = 0; n < nodeCount; n++) first[n + 1] += first[n];
-    const retainerEdge = new Uint32Array(edgeCount);
     const retainerNode = new Uint32Array(edgeCount);
-    const fill = first.slice(0, nodeCount);
+    const essential = new Uint32Array((edgeCount >>> 5) + 1);
+    fill.set(first.subarray(0, nodeCount));
     for (let n = 0; n < nodeCount; n++) {
       for (let e = firstEdge[n], end = firstEdge[n + 1]; e < end; e++) {
         const slot = fill[to[e]]++;
-        retainerEdge[slot] = e;
         retainerNode[slot] = n;
+        if (this.isEssential(e)) essential[slot >>> 5] |= 1 << (slot & 31);
       }
     }
-    return [first, retainerEdge, retainerNode];
+    this.essentialRetainers = essential;
+    return [first, retainerNode];
   }
 
-  /** DevTools' class names: constructor names for objects, (system), Function, (string)… */
-  private buildClassIndex(): Uint32Array {
-    const { nodeCount, raw, strings } = this;
+  isEssentialRetainer(slot: number): boolean {
+    return (this.essentialRetainers[slot >>> 5] & (1 << (slot & 31))) !== 0;
+  }
+
+  /** The strongest edge from `from` to `to`: not weak, properties and variables first; -1 if none. */
+  edgeBetween(from: number, to: number): number {
+    let best = -1;
+    let bestRank = Infinity;
+    for (let e = this.firstEdge[from]; e < this.firstEdge[from + 1]; e++) {
+      if (this.raw.edgeToNode[e] !== to || this.isWeakEdge(e)) continue;
+      const rank = this.edgeRank(e);
+      if (rank < bestRank) {
+        best = e;
+        bestRank = rank;
+      }
+    }
+    return best;
+  }
+
+  /** How well an edge reads in a path: properties, elements and variables before V8 internals. */
+  edgeRank(e: number): number {
+    const t = this.raw.edgeType[e];
+    const { property, element, context, internal, hidden } = this.edgeTypes;
+    if (t === property || t === element || t === context) return 0;
+    if (t === internal) return 1;
+    if (t === hidden) return 2;
+    return 3;
+  }
+
+  /**
+   * DevTools' class names: constructor names for objects, `(system)`, `Function`,
+   * `(string)`… Per type, or per name for objects: no per-node array is needed.
+   */
+  private buildClassNames(): void {
+    const strings = this.strings;
     const added = new Map<string, number>();
     const index = (s: string) => {
       let k = added.get(s);
@@ -237,43 +276,28 @@ export class HeapGraph {
       }
       return k;
     };
-    const byType = raw.nodeTypeNames.map((type) => {
-      switch (type) {
-        case 'hidden':
-          return index('(system)');
-        case 'code':
-          return index('(compiled code)');
-        case 'closure':
-          return index('Function');
-        case 'regexp':
-          return index('RegExp');
-        case 'object':
-        case 'native':
-          return -1;
-        default:
-          return index(`(${type})`);
-      }
-    });
-    const unknown = index('(unknown)');
-    const classIndex = new Uint32Array(nodeCount);
-    for (let n = 0; n < nodeCount; n++) {
-      const t = raw.nodeType[n];
-      const k = t < byType.length ? byType[t] : unknown;
-      if (k !== -1) {
-        classIndex[n] = k;
-        continue;
-      }
-      const nameIndex = raw.nodeName[n];
-      const name = strings[nameIndex] ?? '';
-      // '<div id="a">' is of class '<div>'.
-      if (name.startsWith('<') || name.startsWith('Detached <')) {
-        const space = name.indexOf(' ', name.startsWith('<') ? 0 : 10);
-        classIndex[n] = space === -1 ? index(name) : index(name.slice(0, space) + '>');
-      } else {
-        classIndex[n] = nameIndex;
-      }
+    const fixed: Record<string, string> = { hidden: '(system)', code: '(compiled code)', closure: 'Function', regexp: 'RegExp' };
+    this.classByType = this.raw.nodeTypeNames.map((type) =>
+      type === 'object' || type === 'native' ? -1 : index(fixed[type] ?? `(${type})`),
+    );
+    this.unknownClass = index('(unknown)');
+    // '<div id="a">' is of class '<div>'.
+    const count = strings.length;
+    for (let k = 0; k < count; k++) {
+      const name = strings[k];
+      if (name.charCodeAt(0) !== 60 && !name.startsWith('Detached <')) continue;
+      const space = name.indexOf(' ', name.startsWith('<') ? 0 : 10);
+      this.elementClass.set(k, space === -1 ? k : index(name.slice(0, space) + '>'));
     }
-    return classIndex;
+  }
+
+  /** Class name string index of node `n` (may point past the snapshot's own strings). */
+  classIndexOf(n: number): number {
+    const t = this.raw.nodeType[n];
+    const k = t < this.classByType.length ? this.classByType[t] : this.unknownClass;
+    if (k !== -1) return k;
+    const name = this.raw.nodeName[n];
+    return this.elementClass.get(name) ?? name;
   }
 
   /** Whether the root's non-synthetic children (the global objects) exist: "user roots". */
@@ -287,11 +311,13 @@ export class HeapGraph {
     return roots;
   }
 
-  /** Marks what the program owns (reachable from user roots), as opposed to the debugger's handles. */
-  private markPageOwned(): void {
+  /**
+   * What the program owns (reachable from user roots), as opposed to the debugger's
+   * handles; null when the snapshot has no user roots.
+   */
+  private markPageOwned(stack: Uint32Array): Uint8Array | null {
     const { raw, firstEdge, rootOrdinal, nodeCount } = this;
     const owned = new Uint8Array(nodeCount);
-    const stack = new Uint32Array(nodeCount);
     let top = 0;
     for (let e = firstEdge[rootOrdinal]; e < firstEdge[rootOrdinal + 1]; e++) {
       const t = raw.edgeToNode[e];
@@ -303,7 +329,7 @@ export class HeapGraph {
         stack[top++] = t;
       }
     }
-    if (top === 0) return;
+    if (top === 0) return null;
     while (top > 0) {
       const n = stack[--top];
       for (let e = firstEdge[n]; e < firstEdge[n + 1]; e++) {
@@ -313,42 +339,43 @@ export class HeapGraph {
         stack[top++] = t;
       }
     }
-    this.pageOwned = owned;
+    return owned;
   }
 
-  /** Folds hidden and array nodes owned by exactly one object into that object's shallow size. */
-  private transferOwnedSizes(): void {
+  /**
+   * Folds hidden and array nodes owned by exactly one object into that object's shallow
+   * size. A node is owned by X when X is the only object that reaches it through hidden and
+   * array nodes alone; the answer does not depend on the order of the walk.
+   */
+  private transferOwnedSizes([owner, stack]: [Uint32Array, Uint32Array]): void {
     if (this.userRoots().length === 0) return;
     const { raw, firstEdge, nodeCount, selfSize } = this;
     const UNVISITED = 0xffffffff;
     const MANY = 0xfffffffe;
-    const owner = new Uint32Array(nodeCount);
-    // Each node enters the worklist at most twice: once owned, once when found shared.
-    const work = new Uint32Array(nodeCount * 2);
-    let top = 0;
-    const hidden = this.nodeTypes.hidden;
-    const array = this.nodeTypes.array;
+    const { hidden, array } = this.nodeTypes;
+    const weak = this.edgeTypes.weak;
     for (let n = 0; n < nodeCount; n++) {
       const t = raw.nodeType[n];
-      if (t === hidden || t === array) owner[n] = UNVISITED;
-      else {
-        owner[n] = n;
-        work[top++] = n;
-      }
+      owner[n] = t === hidden || t === array ? UNVISITED : n;
     }
-    while (top > 0) {
-      const n = work[--top];
-      const own = owner[n];
-      for (let e = firstEdge[n]; e < firstEdge[n + 1]; e++) {
-        if (raw.edgeType[e] === this.edgeTypes.weak) continue;
-        const t = raw.edgeToNode[e];
-        const current = owner[t];
-        if (current === UNVISITED) {
-          owner[t] = own;
-          work[top++] = t;
-        } else if (current !== t && current !== own && current !== MANY) {
-          owner[t] = MANY;
-          work[top++] = t;
+    // A node is pushed at most twice (owned, then shared); the rare walk that outgrows the
+    // typed stack spills into a plain array.
+    const spill: number[] = [];
+    for (let root = 0; root < nodeCount; root++) {
+      if (owner[root] !== root) continue;
+      let top = 0;
+      stack[top++] = root;
+      while (top > 0 || spill.length > 0) {
+        const n = spill.length > 0 ? spill.pop()! : stack[--top];
+        const own = owner[n];
+        for (let e = firstEdge[n]; e < firstEdge[n + 1]; e++) {
+          if (raw.edgeType[e] === weak) continue;
+          const t = raw.edgeToNode[e];
+          const current = owner[t];
+          if (current === t || current === own || current === MANY) continue;
+          owner[t] = current === UNVISITED ? own : MANY;
+          if (top < stack.length) stack[top++] = t;
+          else spill.push(t);
         }
       }
     }
@@ -383,8 +410,8 @@ export class HeapGraph {
    * the root, not from the debugger's objects into the program's, and for WeakMap values
    * only the edge from the key (the table's edge is left out, as DevTools does).
    */
-  private buildEssentialEdges(): Uint32Array {
-    const { raw, firstEdge, nodeCount, rootOrdinal, pageOwned } = this;
+  private buildEssentialEdges(pageOwned: Uint8Array | null): Uint32Array {
+    const { raw, firstEdge, nodeCount, rootOrdinal } = this;
     const bits = new Uint32Array((this.edgeCount >>> 5) + 1);
     const { weak, shortcut, internal } = this.edgeTypes;
     for (let n = 0; n < nodeCount; n++) {
@@ -409,10 +436,9 @@ export class HeapGraph {
   }
 
   /** BFS from the user roots (distance 1), then from the root for what only the system holds. */
-  private computeDistances(): Int32Array {
+  private computeDistances(queue: Uint32Array): Int32Array {
     const { nodeCount, rootOrdinal } = this;
     const distance = new Int32Array(nodeCount).fill(UNREACHABLE);
-    const queue = new Uint32Array(nodeCount);
     const users = this.userRoots();
     let length = 0;
     for (const u of users) {
@@ -465,11 +491,12 @@ export class HeapGraph {
     }
   }
 
-  private computeRetainedSizes(): Float64Array {
-    const { dominator, dominatorOrder, selfSize, rootOrdinal } = this;
+  /** Sums self sizes up the dominator tree, children first: `order` lists parents before children. */
+  private computeRetainedSizes(order: Uint32Array): Float64Array {
+    const { dominator, selfSize, rootOrdinal } = this;
     const retained = selfSize.slice();
-    for (let k = dominatorOrder.length - 1; k > 0; k--) {
-      const n = dominatorOrder[k];
+    for (let k = order.length - 1; k > 0; k--) {
+      const n = order[k];
       if (n !== rootOrdinal) retained[dominator[n]] += retained[n];
     }
     return retained;

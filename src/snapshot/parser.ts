@@ -203,6 +203,31 @@ class EdgeColumns extends Columns {
   }
 }
 
+/** Streams the `locations` section straight into its table, by the node it belongs to. */
+class LocationColumns implements RecordSink {
+  readonly width: number;
+  readonly table: LocationTable;
+  private readonly at: number[];
+
+  constructor(
+    fields: string[],
+    nodeCount: number,
+    private readonly nodeFieldCount: number,
+  ) {
+    this.width = fields.length;
+    this.table = new LocationTable(nodeCount);
+    this.at = ['object_index', 'script_id', 'line', 'column'].map((f) => fields.indexOf(f));
+    if (this.at.some((k) => k < 0)) throw new SnapshotFormatError("'snapshot.meta.location_fields' lacks object_index, script_id, line or column");
+  }
+
+  flush(batch: Float64Array, length: number): void {
+    const [object, script, line, column] = this.at;
+    for (let j = 0; j < length; j += this.width) {
+      this.table.add(batch[j + object] / this.nodeFieldCount, batch[j + script], batch[j + line], batch[j + column]);
+    }
+  }
+}
+
 type SectionKind = 'header' | 'numbers' | 'strings' | 'capture' | 'skip';
 
 /**
@@ -380,6 +405,7 @@ export class SnapshotParser {
   private batch = new Float64Array(0);
   private batchLength = 0;
   private readonly generic = new Map<string, GrowableNumbers>();
+  private locations: LocationColumns | null = null;
   private traceTreeText: string | null = null;
 
   get bytesRead(): number {
@@ -476,7 +502,8 @@ export class SnapshotParser {
     if (header.edge_count !== undefined && header.edge_count !== edges.count) {
       throw new SnapshotFormatError(`the snapshot declares ${header.edge_count} edges but holds ${edges.count}`);
     }
-    return assemble(header.meta, nodes, edges, strings, this.generic, this.traceTreeText);
+    const locations = this.locations?.table ?? new LocationTable(nodes.count, 1);
+    return assemble(header.meta, nodes, edges, strings, locations, this.generic, this.traceTreeText);
   }
 
   private beginValue(at: number): void {
@@ -504,7 +531,10 @@ export class SnapshotParser {
     } else if (key === 'strings') {
       this.section = 'strings';
       this.stringsReader = new StringArrayReader();
-    } else if (key === 'locations' || key === 'samples' || key === 'trace_function_infos') {
+    } else if (key === 'locations' && this.nodes && this.header?.meta.location_fields) {
+      this.locations = new LocationColumns(this.header.meta.location_fields, this.nodes.count, this.header.meta.node_fields.length);
+      this.beginNumbers(this.locations);
+    } else if (key === 'samples' || key === 'trace_function_infos') {
       const sink = new GrowableNumbers();
       this.generic.set(key, sink);
       this.beginNumbers(sink);
@@ -666,8 +696,6 @@ function fieldReader(fields: string[] | undefined, values: Float64Array | undefi
   const width = fields.length;
   return {
     count: Math.floor(values.length / width),
-    offsets: (names: string[]) => names.map((name) => fields.indexOf(name)),
-    at: (record: number, offset: number) => values[record * width + offset],
     get(record: number, field: string): number {
       const k = fields.indexOf(field);
       return k < 0 ? -1 : values[record * width + k];
@@ -680,25 +708,11 @@ function assemble(
   nodes: NodeColumns,
   edges: EdgeColumns,
   strings: string[],
+  locations: LocationTable,
   generic: Map<string, GrowableNumbers>,
   traceTreeText: string | null,
 ): RawSnapshot {
   const nodeCount = nodes.count;
-  const nodeFieldCount = meta.node_fields.length;
-
-  const loc = fieldReader(meta.location_fields, generic.get('locations')?.toArray());
-  const locations = new LocationTable(nodeCount, loc?.count ?? 0);
-  if (loc) {
-    const [objectAt, scriptAt, lineAt, columnAt] = loc.offsets(['object_index', 'script_id', 'line', 'column']);
-    if (objectAt >= 0 && scriptAt >= 0 && lineAt >= 0 && columnAt >= 0) {
-      for (let r = 0; r < loc.count; r++) {
-        const ordinal = loc.at(r, objectAt) / nodeFieldCount;
-        if (Number.isInteger(ordinal) && ordinal < nodeCount) {
-          locations.add(ordinal, loc.at(r, scriptAt), loc.at(r, lineAt), loc.at(r, columnAt));
-        }
-      }
-    }
-  }
 
   let samples: RawSnapshot['samples'] = null;
   const smp = fieldReader(meta.sample_fields, generic.get('samples')?.toArray());
