@@ -44,3 +44,15 @@ export function report(result) {
 }
 
 export const now = () => performance.now();
+
+/** Names of strings and scripts are their whole text: keep a short, one-line head of them. */
+export const shortName = (name) => {
+  const line = String(name).replace(/\s+/g, ' ').trim();
+  return line.length > 48 ? `${line.slice(0, 47)}…` : line;
+};
+
+/** Reports a failure as a result line too, so the table can say why (exit code 1). */
+export function fail(reason) {
+  process.stdout.write(RESULT_PREFIX + JSON.stringify({ error: reason }) + '\n');
+  process.exit(1);
+}

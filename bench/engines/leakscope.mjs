@@ -1,6 +1,6 @@
 // Leakscope's engine: parseSnapshotFile (parse) then new HeapGraph (dominators + retained sizes).
 import { createRequire } from 'node:module';
-import { args, now, report, TopN } from './common.mjs';
+import { args, now, report, shortName, TopN } from './common.mjs';
 
 const { parseSnapshotFile, HeapGraph } = createRequire(import.meta.url)('../out/leakscope.cjs');
 const { file, ids } = args();
@@ -17,7 +17,7 @@ const synthetic = raw.nodeTypeNames.indexOf('synthetic');
 const top = new TopN();
 for (let n = 1; n < graph.nodeCount; n++) {
   if (raw.nodeType[n] === synthetic) continue;
-  top.offer(graph.retainedSize[n], () => ({ id: graph.id(n), name: graph.className(n), retained: graph.retainedSize[n] }));
+  top.offer(graph.retainedSize[n], () => ({ id: graph.id(n), name: shortName(graph.className(n)), retained: graph.retainedSize[n] }));
 }
 const wanted = new Set(ids);
 const lookup = {};

@@ -2,7 +2,7 @@
 // utils.getSnapshotFromFile (parse, with the node-id index that getFullHeapFromFile asks for)
 // then analysis.preparePathFinder (shortest paths, dominators, retained sizes).
 import { createRequire } from 'node:module';
-import { args, now, report, TopN } from './common.mjs';
+import { args, now, report, shortName, TopN } from './common.mjs';
 
 const memlab = createRequire(import.meta.url)('@memlab/core');
 memlab.config.muteConsole = true; // its progress lines would only cost time on a pipe
@@ -19,7 +19,7 @@ const top = new TopN();
 heap.nodes.forEach((node) => {
   if (node.type === 'synthetic') return;
   const retained = node.retainedSize;
-  top.offer(retained, () => ({ id: node.id, name: node.name, retained }));
+  top.offer(retained, () => ({ id: node.id, name: shortName(node.name), retained }));
 });
 const lookup = {};
 for (const id of ids) {
