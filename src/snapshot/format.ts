@@ -76,10 +76,10 @@ export interface RawSnapshot {
   nodeType: Uint8Array;
   nodeName: Uint32Array;
   nodeId: Uint32Array;
-  nodeSelfSize: Float64Array;
+  /** 32-bit unless some object is 4 GB or more (an enormous ArrayBuffer backing store). */
+  nodeSelfSize: Uint32Array | Float64Array;
   nodeEdgeCount: Uint32Array;
   nodeTraceNodeId: Uint32Array | null;
-  nodeDetachedness: Uint8Array | null;
   /** Column per edge field, indexed by edge ordinal; edges of a node are contiguous. */
   edgeType: Uint8Array;
   edgeNameOrIndex: Uint32Array;

@@ -60,7 +60,7 @@ export class HeapGraph {
   /** Per retainer slot: whether its edge can keep the node alive. */
   private essentialRetainers!: Uint32Array;
   /** Shallow sizes, with owned internal arrays folded into their owner as DevTools shows them. */
-  readonly selfSize: Float64Array;
+  selfSize: Uint32Array | Float64Array;
   private classByType: number[] = [];
   private unknownClass = 0;
   private readonly elementClass = new Map<number, number>();
@@ -349,7 +349,8 @@ export class HeapGraph {
    */
   private transferOwnedSizes([owner, stack]: [Uint32Array, Uint32Array]): void {
     if (this.userRoots().length === 0) return;
-    const { raw, firstEdge, nodeCount, selfSize } = this;
+    const { raw, firstEdge, nodeCount } = this;
+    let sizes = this.selfSize;
     const UNVISITED = 0xffffffff;
     const MANY = 0xfffffffe;
     const { hidden, array } = this.nodeTypes;
@@ -384,8 +385,10 @@ export class HeapGraph {
       const own = owner[n];
       if (own === UNVISITED || own === MANY || own === n) continue;
       if (raw.nodeType[own] === synthetic || own === this.rootOrdinal) continue;
-      selfSize[own] += selfSize[n];
-      selfSize[n] = 0;
+      const sum = sizes[own] + sizes[n];
+      if (sum > 0xffffffff && sizes instanceof Uint32Array) sizes = this.selfSize = new Float64Array(sizes);
+      sizes[own] = sum;
+      sizes[n] = 0;
     }
   }
 
@@ -494,7 +497,7 @@ export class HeapGraph {
   /** Sums self sizes up the dominator tree, children first: `order` lists parents before children. */
   private computeRetainedSizes(order: Uint32Array): Float64Array {
     const { dominator, selfSize, rootOrdinal } = this;
-    const retained = selfSize.slice();
+    const retained = new Float64Array(selfSize);
     for (let k = order.length - 1; k > 0; k--) {
       const n = order[k];
       if (n !== rootOrdinal) retained[dominator[n]] += retained[n];

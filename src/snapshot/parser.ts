@@ -83,7 +83,7 @@ function copyToUint32(batch: Float64Array, records: number, width: number, field
 function copyToFloat64(batch: Float64Array, records: number, width: number, field: number, column: Float64Array, at: number): void {
   for (let r = 0, j = field; r < records; r++, j += width) column[at + r] = batch[j];
 }
-/** Bytes (node and edge types, detachedness): values past 255 read as 255, a type we don't know. */
+/** Bytes (node and edge types): values past 255 read as 255, a type we don't know. */
 function copyToUint8(batch: Float64Array, records: number, width: number, field: number, column: Uint8Array, at: number): void {
   for (let r = 0, j = field; r < records; r++, j += width) column[at + r] = Math.min(batch[j], 255);
 }
@@ -126,21 +126,19 @@ class NodeColumns extends Columns {
   type: Uint8Array;
   name: Uint32Array;
   id: Uint32Array;
-  selfSize: Float64Array;
+  selfSize: Uint32Array | Float64Array;
   edgeCount: Uint32Array;
   traceNodeId: Uint32Array | null;
-  detachedness: Uint8Array | null;
 
   constructor(fields: string[], capacity: number, tracked: boolean) {
     super('node', fields, ['type', 'name', 'id', 'self_size', 'edge_count'], capacity);
     this.type = new Uint8Array(capacity);
     this.name = new Uint32Array(capacity);
     this.id = new Uint32Array(capacity);
-    this.selfSize = new Float64Array(capacity);
+    this.selfSize = new Uint32Array(capacity);
     this.edgeCount = new Uint32Array(capacity);
     // Trace node ids are all zero unless allocations were tracked: skip the column then.
     this.traceNodeId = tracked && fields.includes('trace_node_id') ? new Uint32Array(capacity) : null;
-    this.detachedness = fields.includes('detachedness') ? new Uint8Array(capacity) : null;
   }
 
   protected store(batch: Float64Array, records: number, at: number): void {
@@ -148,10 +146,19 @@ class NodeColumns extends Columns {
     copyToUint8(batch, records, w, this.field('type'), this.type, at);
     copyToUint32(batch, records, w, this.field('name'), this.name, at);
     copyToUint32(batch, records, w, this.field('id'), this.id, at);
-    copyToFloat64(batch, records, w, this.field('self_size'), this.selfSize, at);
+    const selfField = this.field('self_size');
+    if (this.selfSize instanceof Uint32Array) {
+      for (let r = 0, j = selfField; r < records; r++, j += w) {
+        if (batch[j] > 0xffffffff) {
+          this.selfSize = new Float64Array(this.selfSize);
+          break;
+        }
+      }
+    }
+    if (this.selfSize instanceof Uint32Array) copyToUint32(batch, records, w, selfField, this.selfSize, at);
+    else copyToFloat64(batch, records, w, selfField, this.selfSize, at);
     copyToUint32(batch, records, w, this.field('edge_count'), this.edgeCount, at);
     if (this.traceNodeId) copyToUint32(batch, records, w, this.field('trace_node_id'), this.traceNodeId, at);
-    if (this.detachedness) copyToUint8(batch, records, w, this.field('detachedness'), this.detachedness, at);
   }
 
   protected resize(size: number): void {
@@ -161,7 +168,6 @@ class NodeColumns extends Columns {
     this.selfSize = grow(this.selfSize, size);
     this.edgeCount = grow(this.edgeCount, size);
     if (this.traceNodeId) this.traceNodeId = grow(this.traceNodeId, size);
-    if (this.detachedness) this.detachedness = grow(this.detachedness, size);
   }
 }
 
@@ -752,7 +758,6 @@ function assemble(
     nodeSelfSize: nodes.selfSize.subarray(0, nodeCount),
     nodeEdgeCount: nodes.edgeCount.subarray(0, nodeCount),
     nodeTraceNodeId: nodes.traceNodeId?.subarray(0, nodeCount) ?? null,
-    nodeDetachedness: nodes.detachedness?.subarray(0, nodeCount) ?? null,
     edgeType: edges.type.subarray(0, edges.count),
     edgeNameOrIndex: edges.nameOrIndex.subarray(0, edges.count),
     edgeToNode: edges.toNode.subarray(0, edges.count),
