@@ -93,14 +93,14 @@ function promiseWaiter(g: HeapGraph, reaction: number): number {
  * Who holds a backing store: the nearest collection above it in the dominator tree (so a
  * Map of 10,000 Buffers is one holder), else the nearest object of the program's own.
  */
-function bufferHolder(g: HeapGraph, n: number): number {
+function bufferHolder(g: HeapGraph, n: number, isCollection: (h: number) => boolean): number {
   let own = -1;
   let h = g.dominator[n];
   for (let guard = 0; guard < 64 && h !== g.rootOrdinal; guard++, h = g.dominator[h]) {
     const t = g.raw.nodeType[h];
     if (t !== g.nodeTypes.object && t !== g.nodeTypes.closure) continue;
     if (TYPED_ARRAYS.has(g.className(h))) continue;
-    if (collectionOf(g, h)) return h;
+    if (isCollection(h)) return h;
     if (own < 0) own = h;
   }
   return own >= 0 ? own : g.dominator[n];
@@ -113,10 +113,17 @@ function bufferHolder(g: HeapGraph, n: number): number {
 export function collectGroups(g: HeapGraph, locator: SourceLocator): Map<string, Group> {
   const table = new GroupTable();
   const { object, native } = g.nodeTypes;
+  // Ten thousand buffers in one Map all ask about the same Map: answer once.
+  const collections = new Map<number, boolean>();
+  const isCollection = (h: number) => {
+    let known = collections.get(h);
+    if (known === undefined) collections.set(h, (known = collectionOf(g, h) !== null));
+    return known;
+  };
   for (let n = 0; n < g.nodeCount; n++) {
     const t = g.raw.nodeType[n];
     if (t === native && g.name(n) === 'system / JSArrayBufferData') {
-      const holder = bufferHolder(g, n);
+      const holder = bufferHolder(g, n, isCollection);
       table.add(
         'external',
         String(g.id(holder)),
