@@ -1,0 +1,87 @@
+import { InspectorSession } from './session.ts';
+
+/** One reading of the target's `process.memoryUsage()`, in bytes. */
+export interface MemorySample {
+  /** Milliseconds since sampling started. */
+  timeMs: number;
+  heapUsed: number;
+  heapTotal: number;
+  rss: number;
+  external: number;
+  arrayBuffers: number;
+  /** Taken right after a full GC: what is really held, not garbage not yet collected. */
+  afterGc: boolean;
+}
+
+export interface SamplerOptions {
+  intervalMs: number;
+  /** Force a full GC every so often to get a post-GC point (0: never). */
+  gcEveryMs?: number;
+  onSample?: (sample: MemorySample) => void;
+}
+
+const READ_MEMORY = 'JSON.stringify(process.memoryUsage())';
+
+/** Polls the target's memory over the inspector, on a timer that never keeps the host alive. */
+export class MemorySampler {
+  readonly samples: MemorySample[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private readonly started = Date.now();
+  private lastGc = Date.now();
+  private inFlight = false;
+
+  constructor(
+    private readonly session: InspectorSession,
+    private readonly options: SamplerOptions,
+  ) {}
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.tick(), this.options.intervalMs);
+    this.timer.unref();
+    void this.tick();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** Reads memory now; with `afterGc`, after collecting garbage in the target first. */
+  async sample(afterGc = false): Promise<MemorySample | null> {
+    if (this.session.isClosed) return null;
+    try {
+      if (afterGc) await this.session.send('HeapProfiler.collectGarbage');
+      const { result } = await this.session.send('Runtime.evaluate', { expression: READ_MEMORY, returnByValue: true, silent: true });
+      const usage = JSON.parse(String(result.value)) as Omit<MemorySample, 'timeMs' | 'afterGc'>;
+      const sample: MemorySample = {
+        timeMs: Date.now() - this.started,
+        heapUsed: usage.heapUsed,
+        heapTotal: usage.heapTotal,
+        rss: usage.rss,
+        external: usage.external,
+        arrayBuffers: usage.arrayBuffers,
+        afterGc,
+      };
+      this.samples.push(sample);
+      this.options.onSample?.(sample);
+      return sample;
+    } catch {
+      // The target went away between two readings: the series simply ends.
+      return null;
+    }
+  }
+
+  private async tick(): Promise<void> {
+    if (this.inFlight) return;
+    this.inFlight = true;
+    try {
+      const gcEvery = this.options.gcEveryMs ?? 0;
+      const gc = gcEvery > 0 && Date.now() - this.lastGc >= gcEvery;
+      if (gc) this.lastGc = Date.now();
+      await this.sample(gc);
+    } finally {
+      this.inFlight = false;
+    }
+  }
+}
