@@ -29,7 +29,8 @@ export function nodeLabel(g: HeapGraph, n: number): string {
   if (t === closure) return `${g.name(n) || '(anonymous)'}()`;
   if (t === synthetic) return g.name(n) || '(root)';
   if (isContext(g, n)) return '(closure scope)';
-  return clip(g.className(n));
+  // With a debugger attached V8 names the global object after its context: "global / ".
+  return clip(g.className(n).replace(/ \/ $/, ''));
 }
 
 /** How an edge reads in a path: `.name` for properties, `[i]` for elements, a bare name for variables. */

@@ -111,3 +111,37 @@ export interface AnalysisReport {
   suspects: Suspect[];
   groups: GroupRow[];
 }
+
+/** One reading of the target's `process.memoryUsage()`, in bytes. */
+export interface MemorySample {
+  /** Milliseconds since sampling started. */
+  timeMs: number;
+  heapUsed: number;
+  heapTotal: number;
+  rss: number;
+  external: number;
+  arrayBuffers: number;
+  /** Taken right after a full GC: what is really held, not garbage not yet collected. */
+  afterGc: boolean;
+}
+
+/** `leakscope run`: the analysis of the snapshots, plus the run that produced them. */
+export interface RunReport extends AnalysisReport {
+  run: {
+    script: string;
+    args: string[];
+    durationMs: number;
+    /** When each snapshot was taken, ms since the program started. */
+    snapshotTimesMs: number[];
+    /** How the program ended, if it ended on its own before we stopped it. */
+    exitedEarly: string | null;
+  };
+  samples: MemorySample[];
+  memory: {
+    heap: { slopeBytesPerSec: number; levelBytes: number; grows: boolean };
+    external: { slopeBytesPerSec: number; levelBytes: number; grows: boolean };
+    rss: { slopeBytesPerSec: number; levelBytes: number; grows: boolean };
+  };
+  /** Findings beside the suspects, such as native memory climbing while the heap is flat. */
+  notes: string[];
+}

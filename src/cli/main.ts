@@ -1,25 +1,38 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AnalysisClient, AnalysisError } from '../analysis/client.ts';
+import { CaptureError } from '../inspector/capture.ts';
 import { ProgressBar } from './progress.ts';
+import { formatMemory, RunError, runAndAnalyze, writeJson } from './run.ts';
 import { formatTextReport } from './text-report.ts';
 
 const HELP = `leakscope — find the reference that won't let go
 
 Usage:
+  leakscope run <script> [options] [-- script args]
+      Run a Node program under its inspector (127.0.0.1 only), read its memory all along,
+      take heap snapshots spread over the run, stop it, and say whether it leaks and where.
+        --duration <s>     how long to run it (default 20)
+        --snapshots <n>    heap snapshots to take, after a warm-up (default 3)
+        --interval <ms>    memory reading interval (default 500)
+        --out <dir>        keep the snapshots here (default: a new temporary folder)
+        --json <file>      also write the report as JSON
+        --fail-on-leak     exit 1 when the verdict is a leak (for CI)
+
   leakscope analyze <a.heapsnapshot> [b.heapsnapshot …] [options]
       Analyse heap snapshots of one process, oldest first. One snapshot: what holds the
       memory (top classes by retained size, largest objects, their retainer paths).
       Two or more: what grows between them, ranked, with source lines and a verdict.
+        --json             print the report as JSON (schema in the README)
 
-Options:
-  --json             print the report as JSON (schema in the README)
+Options of both:
   --top <n>          rows in the top tables (default 20)
   --max-memory <mb>  memory the analysis may use (default: three quarters of RAM)
   -h, --help         show this help
   -v, --version      show the version
 
-Exit codes: 0 done, 2 bad input or an error (said in one sentence on stderr).
+Exit codes: 0 done, 1 a leak with --fail-on-leak, 2 bad input or an error (said in one
+sentence on stderr).
 `;
 
 /** Wrong usage or bad input: printed as one sentence, exit code 2. */
@@ -58,6 +71,55 @@ async function analyze(args: string[]): Promise<number> {
   }
 }
 
+function positiveNumber(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!(n > 0) || !Number.isFinite(n)) throw new UsageError(`--${name} must be a positive number, not '${value}'`);
+  return n;
+}
+
+async function run(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      duration: { type: 'string' },
+      snapshots: { type: 'string' },
+      interval: { type: 'string' },
+      out: { type: 'string' },
+      json: { type: 'string' },
+      'fail-on-leak': { type: 'boolean', default: false },
+      top: { type: 'string' },
+      'max-memory': { type: 'string' },
+    },
+  });
+  const [script, ...scriptArgs] = positionals;
+  if (!script) throw new UsageError('run needs a script: leakscope run app.js');
+  const snapshots = Math.round(positiveNumber('snapshots', values.snapshots, 3));
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  process.once('SIGINT', onSignal);
+  try {
+    const report = await runAndAnalyze({
+      script,
+      args: scriptArgs,
+      durationMs: positiveNumber('duration', values.duration, 20) * 1000,
+      snapshots,
+      intervalMs: positiveNumber('interval', values.interval, 500),
+      outDir: values.out ?? null,
+      top: Math.round(positiveNumber('top', values.top, 20)),
+      memoryBudgetMb: values['max-memory'] === undefined ? undefined : positiveNumber('max-memory', values['max-memory'], 0),
+      workerPath: join(__dirname, 'worker.js'),
+      signal: abort.signal,
+    });
+    if (values.json) writeJson(values.json, report);
+    process.stdout.write(formatTextReport(report, process.cwd(), formatMemory(report)));
+    return values['fail-on-leak'] && report.verdict === 'leak' ? 1 : 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '-h' || command === '--help' || command === 'help') {
@@ -75,6 +137,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'analyze':
       return analyze(rest);
+    case 'run':
+      return run(rest);
     default:
       throw new UsageError(`unknown command '${command}' (try: leakscope --help)`);
   }
@@ -93,9 +157,15 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    const known = error instanceof UsageError || error instanceof AnalysisError || (error as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS');
+    const known =
+      error instanceof UsageError ||
+      error instanceof AnalysisError ||
+      error instanceof RunError ||
+      error instanceof CaptureError ||
+      (error as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS');
     const message = error instanceof Error ? error.message : String(error);
-    if (error instanceof AnalysisError && error.kind === 'cancelled') {
+    const cancelled = (error as Error)?.name === 'AbortError' || (error as Error)?.message === 'cancelled';
+    if (cancelled || (error instanceof AnalysisError && error.kind === 'cancelled')) {
       process.stderr.write('leakscope: cancelled\n');
       process.exitCode = 130;
       return;

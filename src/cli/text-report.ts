@@ -51,7 +51,7 @@ function suspectLines(s: Suspect, index: number, cwd: string, sources: SourceFil
 }
 
 /** The pprof-like text report: verdict, suspects with paths and source, then top classes and objects. */
-export function formatTextReport(report: AnalysisReport, cwd = process.cwd()): string {
+export function formatTextReport(report: AnalysisReport, cwd = process.cwd(), afterVerdict = ''): string {
   const sources = new SourceFiles();
   const out: string[] = [];
   const first = report.snapshots[0];
@@ -63,6 +63,7 @@ export function formatTextReport(report: AnalysisReport, cwd = process.cwd()): s
       : `${count} snapshots, ${basename(first.file)} → ${basename(last.file)}: heap ${formatBytes(first.totalBytes)} → ${formatBytes(last.totalBytes)} (${formatDelta(last.totalBytes - first.totalBytes)})`,
   );
   out.push('', `Verdict: ${VERDICT_LABEL[report.verdict]} — ${report.verdictReason}`);
+  if (afterVerdict) out.push('', afterVerdict.trimEnd());
 
   if (count > 1) {
     out.push('', report.suspects.length ? 'Growth suspects, most likely first:' : 'Growth suspects: none');

@@ -1,17 +1,5 @@
+import type { MemorySample } from '../analysis/report.ts';
 import { InspectorSession } from './session.ts';
-
-/** One reading of the target's `process.memoryUsage()`, in bytes. */
-export interface MemorySample {
-  /** Milliseconds since sampling started. */
-  timeMs: number;
-  heapUsed: number;
-  heapTotal: number;
-  rss: number;
-  external: number;
-  arrayBuffers: number;
-  /** Taken right after a full GC: what is really held, not garbage not yet collected. */
-  afterGc: boolean;
-}
 
 export interface SamplerOptions {
   intervalMs: number;

@@ -54,6 +54,23 @@ export class InspectorSession {
     return () => emitter.removeListener(event, handler);
   }
 
+  /**
+   * Calls `listener` when the program's main context is destroyed: the program is exiting.
+   * A Node process with a debugger attached then waits for it to disconnect, so whoever
+   * holds this session must let go for the process to end.
+   */
+  async onProgramEnd(listener: () => void): Promise<void> {
+    let mainContext: number | null = null;
+    this.on('Runtime.executionContextCreated', ({ context }) => {
+      const aux = context.auxData as { isDefault?: boolean } | undefined;
+      if (aux?.isDefault || mainContext === null) mainContext = context.id;
+    });
+    this.on('Runtime.executionContextDestroyed', ({ executionContextId }) => {
+      if (executionContextId === mainContext) listener();
+    });
+    await this.send('Runtime.enable');
+  }
+
   onDisconnect(listener: () => void): () => void {
     this.disconnectListeners.add(listener);
     return () => this.disconnectListeners.delete(listener);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { analyzeSnapshots } from '../../src/analysis/analyze.ts';
 import { CaptureError, HeapSnapshotter } from '../../src/inspector/capture.ts';
+import { resolveInspectorUrl } from '../../src/inspector/endpoint.ts';
 import { launchInspected, LaunchedProgram } from '../../src/inspector/launch.ts';
 import { MemorySampler } from '../../src/inspector/memory-sampler.ts';
 import { InspectorSession } from '../../src/inspector/session.ts';
@@ -23,10 +24,16 @@ async function withProgram<T>(script: string, run: (target: LaunchedProgram, ses
   }
 }
 
-test('the inspector listens on 127.0.0.1 only', async () => {
+test('the inspector listens on 127.0.0.1 only, and is found by port or host:port', async () => {
   await withProgram(example('churn.js'), async (target) => {
     assert.match(target.inspectorUrl, /^ws:\/\/127\.0\.0\.1:\d+\//);
+    const port = new URL(target.inspectorUrl).port;
+    assert.equal(await resolveInspectorUrl(port), target.inspectorUrl);
+    assert.equal(await resolveInspectorUrl(`127.0.0.1:${port}`), target.inspectorUrl);
+    assert.equal(await resolveInspectorUrl(target.inspectorUrl), target.inspectorUrl);
   });
+  await assert.rejects(resolveInspectorUrl('127.0.0.1:1'), /no Node inspector answers on 127\.0\.0\.1:1/);
+  await assert.rejects(resolveInspectorUrl('not an address'), /is not an inspector address/);
 });
 
 test('three snapshots streamed to disk find the Map that never forgets; memory readings rise', async () => {

@@ -1,0 +1,163 @@
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AnalysisClient } from '../analysis/client.ts';
+import type { RunReport } from '../analysis/report.ts';
+import { formatBytes } from '../analysis/units.ts';
+import { memoryFindings, runVerdict } from '../analysis/verdict.ts';
+import { HeapSnapshotter } from '../inspector/capture.ts';
+import { describeExit, ExitStatus, launchInspected, LaunchedProgram } from '../inspector/launch.ts';
+import { MemorySampler } from '../inspector/memory-sampler.ts';
+import { InspectorSession } from '../inspector/session.ts';
+import { ProgressBar } from './progress.ts';
+
+export interface RunOptions {
+  script: string;
+  args: string[];
+  durationMs: number;
+  snapshots: number;
+  intervalMs: number;
+  outDir: string | null;
+  top: number;
+  memoryBudgetMb?: number;
+  workerPath: string;
+  signal: AbortSignal;
+}
+
+/** The program or the run failed in a way the user should hear in one sentence. */
+export class RunError extends Error {}
+
+function note(message: string): void {
+  process.stderr.write(`leakscope: ${message}\n`);
+}
+
+/**
+ * `leakscope run`: launch the program under its inspector, let it warm up, read its memory
+ * all along and take snapshots spread over the run, stop it, and analyse the snapshots.
+ */
+export async function runAndAnalyze(options: RunOptions): Promise<RunReport> {
+  const script = resolve(options.script);
+  if (!existsSync(script)) throw new RunError(`${options.script}: no such file`);
+  const outDir = options.outDir ? resolve(options.outDir) : mkdtempSync(join(tmpdir(), 'leakscope-run-'));
+  mkdirSync(outDir, { recursive: true });
+
+  const target = await launchInspected(script, { args: options.args });
+  let exit: ExitStatus | null = null;
+  let ended = false;
+  void target.exited.then((status) => {
+    exit = status;
+    ended = true;
+  });
+  const session = await connectOrExplain(target, options.script);
+  // An exiting program waits for its debugger: let go, so that it can end.
+  await session.onProgramEnd(() => {
+    ended = true;
+    void session.close();
+  });
+  const sampler = new MemorySampler(session, { intervalMs: options.intervalMs, gcEveryMs: Math.max(1000, options.durationMs / 20) });
+  const snapshotter = new HeapSnapshotter(session);
+  const files: string[] = [];
+  const times: number[] = [];
+  const started = Date.now();
+  // A quarter of the run (at least a second) to warm up: start-up allocations are not a leak.
+  const warmupMs = Math.max(1000, options.durationMs / 4);
+  const gone = disconnected(session);
+  try {
+    sampler.start();
+    for (let k = 0; k < options.snapshots; k++) {
+      const due = warmupMs + (k * (options.durationMs - warmupMs)) / Math.max(1, options.snapshots - 1);
+      await Promise.race([sleep(Math.max(0, due - (Date.now() - started)), undefined, { signal: options.signal }), target.exited, gone]);
+      if (ended) break;
+      note(`snapshot ${k + 1}/${options.snapshots}…`);
+      const file = join(outDir, `${k + 1}.heapsnapshot`);
+      try {
+        files.push(await snapshotter.capture(file, { signal: options.signal }));
+      } catch (error) {
+        if (ended) break;
+        throw error;
+      }
+      times.push(Date.now() - started);
+      // The snapshot collected garbage first: the reading right after it is a post-GC point.
+      await sampler.sample(true);
+    }
+  } finally {
+    sampler.stop();
+    await session.close();
+    // A program that is ending on its own gets a moment to do so before being stopped.
+    if (ended) await Promise.race([target.exited, sleep(2000)]);
+    await target.stop();
+  }
+  const status = exit as ExitStatus | null;
+  const exitedEarly = ended && files.length < options.snapshots ? (status ? describeExit(status) : 'ended') : null;
+  if (files.length === 0) {
+    throw new RunError(`${options.script} exited (${status ? describeExit(status) : 'unknown'}) before the first snapshot`);
+  }
+  if (exitedEarly) note(`${options.script} exited (${exitedEarly}) after ${files.length} snapshot(s); analysing those`);
+  note(`snapshots in ${outDir}; analysing…`);
+
+  const client = new AnalysisClient({ workerPath: options.workerPath, memoryBudgetMb: options.memoryBudgetMb });
+  const progress = new ProgressBar();
+  try {
+    const report = await client.request('analyze', { files, top: options.top }, { onProgress: (p) => progress.update(p), signal: options.signal });
+    progress.done();
+    const memory = memoryFindings(sampler.samples, warmupMs);
+    const { verdict, reason, notes } = runVerdict(report, memory);
+    const trend = (t: typeof memory.heap, grows: boolean) => ({ slopeBytesPerSec: t.slope, levelBytes: t.level, grows });
+    return {
+      ...report,
+      verdict,
+      verdictReason: reason,
+      run: { script, args: options.args, durationMs: Date.now() - started, snapshotTimesMs: times, exitedEarly },
+      samples: sampler.samples,
+      memory: {
+        heap: trend(memory.heap, memory.heapGrows),
+        external: trend(memory.external, memory.externalGrows),
+        rss: trend(memory.rss, memory.rssGrows),
+      },
+      notes,
+    };
+  } finally {
+    progress.done();
+    await client.dispose();
+  }
+}
+
+/** Connects to a freshly launched program; one that exits at once gets said as such. */
+async function connectOrExplain(target: LaunchedProgram, name: string): Promise<InspectorSession> {
+  try {
+    return await InspectorSession.connect(target.inspectorUrl);
+  } catch (error) {
+    const status = await Promise.race([target.exited, sleep(2000).then(() => null)]);
+    if (status) throw new RunError(`${name} exited (${describeExit(status)}) before the first snapshot`);
+    await target.stop();
+    throw new RunError(`could not connect to ${name}'s inspector: ${(error as Error).message}`);
+  }
+}
+
+function disconnected(session: InspectorSession): Promise<void> {
+  return new Promise((resolve) => {
+    const off = session.onDisconnect(() => {
+      off();
+      resolve();
+    });
+  });
+}
+
+/** The memory lines of the text report, after the verdict. */
+export function formatMemory(report: RunReport): string {
+  const line = (label: string, t: RunReport['memory']['heap']) =>
+    `  ${label.padEnd(9)} ${formatBytes(t.levelBytes).padStart(9)}  ${(t.slopeBytesPerSec >= 0 ? '+' : '') + formatBytes(t.slopeBytesPerSec * 60)}/min${t.grows ? '  ← grows' : ''}`;
+  const out = [
+    `Memory after GC over ${(report.run.durationMs / 1000).toFixed(0)} s (${report.samples.filter((s) => s.afterGc).length} post-GC readings, ${report.samples.length} in all):`,
+    line('heapUsed', report.memory.heap),
+    line('external', report.memory.external),
+    line('rss', report.memory.rss),
+  ];
+  for (const n of report.notes) out.push(`  note: ${n}`);
+  return out.join('\n') + '\n';
+}
+
+export function writeJson(path: string, report: RunReport): void {
+  writeFileSync(path, JSON.stringify(report, null, 2) + '\n');
+}

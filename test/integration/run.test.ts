@@ -1,0 +1,66 @@
+// `leakscope run` end to end: a real program under its inspector, a verdict, an exit code.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunReport } from '../../src/analysis/report.ts';
+import { CLI, example, program, scratch } from '../helpers/paths.ts';
+
+function leakscope(...args: string[]) {
+  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 180_000, maxBuffer: 64 * 1024 * 1024 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+test('a leaking program: verdict leak, the Map at its line, exit 1 with --fail-on-leak', () => {
+  const dir = scratch('run-leak');
+  const json = join(dir, 'report.json');
+  const { code, stdout, stderr } = leakscope('run', example('map-cache.js'), '--duration', '6', '--out', join(dir, 'snaps'), '--json', json, '--fail-on-leak');
+  assert.equal(code, 1, stderr);
+  assert.match(stdout, /Verdict: LEAK/);
+  assert.match(stdout, /Memory after GC over \d+ s/);
+  assert.match(stdout, /1\. Map `sessions` keeps growing/);
+  const report = JSON.parse(readFileSync(json, 'utf8')) as RunReport;
+  assert.equal(report.verdict, 'leak');
+  assert.equal(report.suspects[0].location?.line, 5);
+  assert.equal(report.snapshots.length, 3);
+  assert.equal(report.run.snapshotTimesMs.length, 3);
+  assert.ok(report.samples.filter((s) => s.afterGc).length >= 3);
+  assert.ok(report.memory.external.grows, 'the sessions keep their payloads in Buffers');
+  assert.deepEqual(readdirSync(join(dir, 'snaps')).sort(), ['1.heapsnapshot', '2.heapsnapshot', '3.heapsnapshot']);
+});
+
+test('a program that only churns: no leak, exit 0 even with --fail-on-leak', () => {
+  const dir = scratch('run-churn');
+  const json = join(dir, 'report.json');
+  const { code, stdout, stderr } = leakscope('run', example('churn.js'), '--duration', '6', '--json', json, '--fail-on-leak');
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /Verdict: NO LEAK/);
+  const report = JSON.parse(readFileSync(json, 'utf8')) as RunReport;
+  assert.deepEqual(report.suspects, []);
+  assert.equal(report.memory.heap.grows, false);
+});
+
+test('errors are said plainly, with exit code 2', () => {
+  const missing = leakscope('run', 'no-such-app.js');
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /no-such-app\.js: no such file/);
+
+  const quick = leakscope('run', program('exits-at-once.js'), '--duration', '2');
+  assert.equal(quick.code, 2);
+  assert.match(quick.stderr, /exits-at-once\.js exited \(exit code 0\) before the first snapshot/);
+  assert.match(quick.stdout, /done/, "the program's own output still reaches the terminal");
+  assert.doesNotMatch(quick.stderr, /Debugger listening/, "the inspector's banner is held back");
+
+  const usage = leakscope('run');
+  assert.equal(usage.code, 2);
+  assert.match(usage.stderr, /run needs a script/);
+});
+
+test('a program that crashes mid-run: the snapshots taken before still get analysed', () => {
+  const { code, stdout, stderr } = leakscope('run', program('crashes-later.js'), '--duration', '8', '--snapshots', '4');
+  assert.equal(code, 0, stderr);
+  assert.match(stderr, /crashes-later\.js exited \(exit code 1\) after [1-3] snapshot\(s\); analysing those/);
+  assert.match(stderr, /Error: boom/, "the program's own stderr still shows");
+  assert.match(stdout, /Verdict:/);
+});
