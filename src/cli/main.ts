@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { AnalysisClient, AnalysisError } from '../analysis/client.ts';
 import { CaptureError } from '../inspector/capture.ts';
 import { ProgressBar } from './progress.ts';
-import { formatMemory, RunError, runAndAnalyze, writeJson } from './run.ts';
+import { attachAndAnalyze, formatMemory, RunError, runAndAnalyze, WatchOptions, writeJson } from './run.ts';
 import { formatTextReport } from './text-report.ts';
 
 const HELP = `leakscope — find the reference that won't let go
@@ -18,6 +18,10 @@ Usage:
         --out <dir>        keep the snapshots here (default: a new temporary folder)
         --json <file>      also write the report as JSON
         --fail-on-leak     exit 1 when the verdict is a leak (for CI)
+
+  leakscope attach <port | host:port | ws-url> [options of run]
+      The same watch on a process already started with --inspect; it keeps running
+      afterwards, with nothing of Leakscope's left in it.
 
   leakscope analyze <a.heapsnapshot> [b.heapsnapshot …] [options]
       Analyse heap snapshots of one process, oldest first. One snapshot: what holds the
@@ -78,40 +82,37 @@ function positiveNumber(name: string, value: string | undefined, fallback: numbe
   return n;
 }
 
-async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      duration: { type: 'string' },
-      snapshots: { type: 'string' },
-      interval: { type: 'string' },
-      out: { type: 'string' },
-      json: { type: 'string' },
-      'fail-on-leak': { type: 'boolean', default: false },
-      top: { type: 'string' },
-      'max-memory': { type: 'string' },
-    },
-  });
-  const [script, ...scriptArgs] = positionals;
-  if (!script) throw new UsageError('run needs a script: leakscope run app.js');
-  const snapshots = Math.round(positiveNumber('snapshots', values.snapshots, 3));
+const WATCH_OPTIONS = {
+  duration: { type: 'string' },
+  snapshots: { type: 'string' },
+  interval: { type: 'string' },
+  out: { type: 'string' },
+  json: { type: 'string' },
+  'fail-on-leak': { type: 'boolean', default: false },
+  top: { type: 'string' },
+  'max-memory': { type: 'string' },
+} as const;
+
+/** `run` and `attach`: parse the shared options, watch, report, and pick the exit code. */
+async function watch(args: string[], command: 'run' | 'attach'): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: WATCH_OPTIONS });
+  const [first, ...rest] = positionals;
+  if (!first) throw new UsageError(command === 'run' ? 'run needs a script: leakscope run app.js' : 'attach needs an inspector: a port, host:port or ws:// URL');
   const abort = new AbortController();
   const onSignal = () => abort.abort();
   process.once('SIGINT', onSignal);
   try {
-    const report = await runAndAnalyze({
-      script,
-      args: scriptArgs,
+    const options: WatchOptions = {
       durationMs: positiveNumber('duration', values.duration, 20) * 1000,
-      snapshots,
+      snapshots: Math.round(positiveNumber('snapshots', values.snapshots, 3)),
       intervalMs: positiveNumber('interval', values.interval, 500),
       outDir: values.out ?? null,
       top: Math.round(positiveNumber('top', values.top, 20)),
       memoryBudgetMb: values['max-memory'] === undefined ? undefined : positiveNumber('max-memory', values['max-memory'], 0),
       workerPath: join(__dirname, 'worker.js'),
       signal: abort.signal,
-    });
+    };
+    const report = command === 'run' ? await runAndAnalyze({ ...options, script: first, args: rest }) : await attachAndAnalyze(first, options);
     if (values.json) writeJson(values.json, report);
     process.stdout.write(formatTextReport(report, process.cwd(), formatMemory(report)));
     return values['fail-on-leak'] && report.verdict === 'leak' ? 1 : 0;
@@ -138,7 +139,8 @@ async function main(argv: string[]): Promise<number> {
     case 'analyze':
       return analyze(rest);
     case 'run':
-      return run(rest);
+    case 'attach':
+      return watch(rest, command);
     default:
       throw new UsageError(`unknown command '${command}' (try: leakscope --help)`);
   }

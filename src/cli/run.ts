@@ -3,18 +3,18 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AnalysisClient } from '../analysis/client.ts';
-import type { RunReport } from '../analysis/report.ts';
+import type { MemorySample, RunReport } from '../analysis/report.ts';
 import { formatBytes } from '../analysis/units.ts';
 import { memoryFindings, runVerdict } from '../analysis/verdict.ts';
 import { HeapSnapshotter } from '../inspector/capture.ts';
+import { resolveInspectorUrl } from '../inspector/endpoint.ts';
 import { describeExit, ExitStatus, launchInspected, LaunchedProgram } from '../inspector/launch.ts';
 import { MemorySampler } from '../inspector/memory-sampler.ts';
 import { InspectorSession } from '../inspector/session.ts';
 import { ProgressBar } from './progress.ts';
 
-export interface RunOptions {
-  script: string;
-  args: string[];
+/** What `run` and `attach` share: how long to watch, how many snapshots, where they go. */
+export interface WatchOptions {
   durationMs: number;
   snapshots: number;
   intervalMs: number;
@@ -25,6 +25,11 @@ export interface RunOptions {
   signal: AbortSignal;
 }
 
+export interface RunOptions extends WatchOptions {
+  script: string;
+  args: string[];
+}
+
 /** The program or the run failed in a way the user should hear in one sentence. */
 export class RunError extends Error {}
 
@@ -32,16 +37,86 @@ function note(message: string): void {
   process.stderr.write(`leakscope: ${message}\n`);
 }
 
+interface Observation {
+  files: string[];
+  times: number[];
+  samples: MemorySample[];
+  warmupMs: number;
+  durationMs: number;
+}
+
 /**
- * `leakscope run`: launch the program under its inspector, let it warm up, read its memory
- * all along and take snapshots spread over the run, stop it, and analyse the snapshots.
+ * Reads the target's memory all along and takes snapshots spread over the watch, the first
+ * after `warmupMs`. Stops early, keeping what it has, when the program ends.
+ */
+async function observe(session: InspectorSession, options: WatchOptions, warmupMs: number, ended: () => boolean, gone: Promise<unknown>): Promise<Observation> {
+  const outDir = options.outDir ? resolve(options.outDir) : mkdtempSync(join(tmpdir(), 'leakscope-run-'));
+  mkdirSync(outDir, { recursive: true });
+  const sampler = new MemorySampler(session, { intervalMs: options.intervalMs, gcEveryMs: Math.max(1000, options.durationMs / 20) });
+  const snapshotter = new HeapSnapshotter(session);
+  const files: string[] = [];
+  const times: number[] = [];
+  const started = Date.now();
+  sampler.start();
+  try {
+    for (let k = 0; k < options.snapshots && !ended(); k++) {
+      const due = warmupMs + (k * (options.durationMs - warmupMs)) / Math.max(1, options.snapshots - 1);
+      await Promise.race([sleep(Math.max(0, due - (Date.now() - started)), undefined, { signal: options.signal }), gone]);
+      if (ended()) break;
+      note(`snapshot ${k + 1}/${options.snapshots}…`);
+      try {
+        files.push(await snapshotter.capture(join(outDir, `${k + 1}.heapsnapshot`), { signal: options.signal }));
+      } catch (error) {
+        if (ended()) break;
+        throw error;
+      }
+      times.push(Date.now() - started);
+      // The snapshot collected garbage first: the reading right after it is a post-GC point.
+      await sampler.sample(true);
+    }
+  } finally {
+    sampler.stop();
+  }
+  if (files.length) note(`snapshots in ${outDir}; analysing…`);
+  return { files, times, samples: sampler.samples, warmupMs, durationMs: Date.now() - started };
+}
+
+/** Analyses a watch's snapshots in the worker and weighs them with its memory readings. */
+async function analyzeWatch(observation: Observation, options: WatchOptions, run: Omit<RunReport['run'], 'durationMs' | 'snapshotTimesMs'>): Promise<RunReport> {
+  const client = new AnalysisClient({ workerPath: options.workerPath, memoryBudgetMb: options.memoryBudgetMb });
+  const progress = new ProgressBar();
+  try {
+    const report = await client.request('analyze', { files: observation.files, top: options.top }, { onProgress: (p) => progress.update(p), signal: options.signal });
+    progress.done();
+    const memory = memoryFindings(observation.samples, observation.warmupMs);
+    const { verdict, reason, notes } = runVerdict(report, memory);
+    const trend = (t: typeof memory.heap, grows: boolean) => ({ slopeBytesPerSec: t.slope, levelBytes: t.level, grows });
+    return {
+      ...report,
+      verdict,
+      verdictReason: reason,
+      run: { ...run, durationMs: observation.durationMs, snapshotTimesMs: observation.times },
+      samples: observation.samples,
+      memory: {
+        heap: trend(memory.heap, memory.heapGrows),
+        external: trend(memory.external, memory.externalGrows),
+        rss: trend(memory.rss, memory.rssGrows),
+      },
+      notes,
+    };
+  } finally {
+    progress.done();
+    await client.dispose();
+  }
+}
+
+/**
+ * `leakscope run`: launch the program under its inspector, let it warm up, watch it, stop
+ * it, and analyse the snapshots.
  */
 export async function runAndAnalyze(options: RunOptions): Promise<RunReport> {
   const script = resolve(options.script);
   if (!existsSync(script)) throw new RunError(`${options.script}: no such file`);
-  const outDir = options.outDir ? resolve(options.outDir) : mkdtempSync(join(tmpdir(), 'leakscope-run-'));
-  mkdirSync(outDir, { recursive: true });
-
   const target = await launchInspected(script, { args: options.args });
   let exit: ExitStatus | null = null;
   let ended = false;
@@ -55,72 +130,62 @@ export async function runAndAnalyze(options: RunOptions): Promise<RunReport> {
     ended = true;
     void session.close();
   });
-  const sampler = new MemorySampler(session, { intervalMs: options.intervalMs, gcEveryMs: Math.max(1000, options.durationMs / 20) });
-  const snapshotter = new HeapSnapshotter(session);
-  const files: string[] = [];
-  const times: number[] = [];
-  const started = Date.now();
-  // A quarter of the run (at least a second) to warm up: start-up allocations are not a leak.
-  const warmupMs = Math.max(1000, options.durationMs / 4);
-  const gone = disconnected(session);
+  let observation: Observation;
   try {
-    sampler.start();
-    for (let k = 0; k < options.snapshots; k++) {
-      const due = warmupMs + (k * (options.durationMs - warmupMs)) / Math.max(1, options.snapshots - 1);
-      await Promise.race([sleep(Math.max(0, due - (Date.now() - started)), undefined, { signal: options.signal }), target.exited, gone]);
-      if (ended) break;
-      note(`snapshot ${k + 1}/${options.snapshots}…`);
-      const file = join(outDir, `${k + 1}.heapsnapshot`);
-      try {
-        files.push(await snapshotter.capture(file, { signal: options.signal }));
-      } catch (error) {
-        if (ended) break;
-        throw error;
-      }
-      times.push(Date.now() - started);
-      // The snapshot collected garbage first: the reading right after it is a post-GC point.
-      await sampler.sample(true);
-    }
+    // A quarter of the run (at least a second) to warm up: start-up allocations are not a leak.
+    const warmupMs = Math.max(1000, options.durationMs / 4);
+    observation = await observe(session, options, warmupMs, () => ended, Promise.race([target.exited, disconnected(session)]));
   } finally {
-    sampler.stop();
     await session.close();
     // A program that is ending on its own gets a moment to do so before being stopped.
     if (ended) await Promise.race([target.exited, sleep(2000)]);
     await target.stop();
   }
   const status = exit as ExitStatus | null;
-  const exitedEarly = ended && files.length < options.snapshots ? (status ? describeExit(status) : 'ended') : null;
-  if (files.length === 0) {
+  const exitedEarly = ended && observation.files.length < options.snapshots ? (status ? describeExit(status) : 'ended') : null;
+  if (observation.files.length === 0) {
     throw new RunError(`${options.script} exited (${status ? describeExit(status) : 'unknown'}) before the first snapshot`);
   }
-  if (exitedEarly) note(`${options.script} exited (${exitedEarly}) after ${files.length} snapshot(s); analysing those`);
-  note(`snapshots in ${outDir}; analysing…`);
+  if (exitedEarly) note(`${options.script} exited (${exitedEarly}) after ${observation.files.length} snapshot(s); analysing those`);
+  return analyzeWatch(observation, options, { script, args: options.args, exitedEarly });
+}
 
-  const client = new AnalysisClient({ workerPath: options.workerPath, memoryBudgetMb: options.memoryBudgetMb });
-  const progress = new ProgressBar();
+/**
+ * `leakscope attach`: the same watch on a process that is already running, which keeps
+ * running afterwards with nothing of ours left in it: no sampling, no profiler, no debugger.
+ */
+export async function attachAndAnalyze(address: string, options: WatchOptions): Promise<RunReport> {
+  let url: string;
   try {
-    const report = await client.request('analyze', { files, top: options.top }, { onProgress: (p) => progress.update(p), signal: options.signal });
-    progress.done();
-    const memory = memoryFindings(sampler.samples, warmupMs);
-    const { verdict, reason, notes } = runVerdict(report, memory);
-    const trend = (t: typeof memory.heap, grows: boolean) => ({ slopeBytesPerSec: t.slope, levelBytes: t.level, grows });
-    return {
-      ...report,
-      verdict,
-      verdictReason: reason,
-      run: { script, args: options.args, durationMs: Date.now() - started, snapshotTimesMs: times, exitedEarly },
-      samples: sampler.samples,
-      memory: {
-        heap: trend(memory.heap, memory.heapGrows),
-        external: trend(memory.external, memory.externalGrows),
-        rss: trend(memory.rss, memory.rssGrows),
-      },
-      notes,
-    };
-  } finally {
-    progress.done();
-    await client.dispose();
+    url = await resolveInspectorUrl(address);
+  } catch (error) {
+    throw new RunError((error as Error).message);
   }
+  const session = await InspectorSession.connect(url).catch((error: Error) => {
+    throw new RunError(`could not connect to ${url}: ${error.message}`);
+  });
+  let ended = false;
+  await session.onProgramEnd(() => {
+    ended = true;
+    void session.close();
+  });
+  let observation: Observation;
+  try {
+    observation = await observe(session, options, 0, () => ended, disconnected(session));
+  } finally {
+    await detach(session);
+  }
+  if (observation.files.length === 0) throw new RunError(`the process at ${address} ended before the first snapshot`);
+  return analyzeWatch(observation, options, { script: url, args: [], exitedEarly: ended ? 'ended' : null });
+}
+
+/** Turns off what the watch turned on, so the process runs on as it did before. */
+async function detach(session: InspectorSession): Promise<void> {
+  if (!session.isClosed) {
+    await session.send('HeapProfiler.disable').catch(() => {});
+    await session.send('Runtime.disable').catch(() => {});
+  }
+  await session.close();
 }
 
 /** Connects to a freshly launched program; one that exits at once gets said as such. */

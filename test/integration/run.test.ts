@@ -1,10 +1,12 @@
 // `leakscope run` end to end: a real program under its inspector, a verdict, an exit code.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunReport } from '../../src/analysis/report.ts';
+import { launchInspected } from '../../src/inspector/launch.ts';
+import { InspectorSession } from '../../src/inspector/session.ts';
 import { CLI, example, program, scratch } from '../helpers/paths.ts';
 
 function leakscope(...args: string[]) {
@@ -63,4 +65,31 @@ test('a program that crashes mid-run: the snapshots taken before still get analy
   assert.match(stderr, /crashes-later\.js exited \(exit code 1\) after [1-3] snapshot\(s\); analysing those/);
   assert.match(stderr, /Error: boom/, "the program's own stderr still shows");
   assert.match(stdout, /Verdict:/);
+});
+
+test('attach watches a running process by its port, then leaves it running', async () => {
+  const target = await launchInspected(example('map-cache.js'));
+  try {
+    const port = new URL(target.inspectorUrl).port;
+    const dir = scratch('attach');
+    const json = join(dir, 'report.json');
+    const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [CLI, 'attach', port, '--duration', '4', '--json', json], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('exit', (code) => resolve({ code, stderr }));
+    });
+    assert.equal(result.code, 0, result.stderr);
+    const report = JSON.parse(readFileSync(json, 'utf8')) as RunReport;
+    assert.equal(report.verdict, 'leak');
+    assert.equal(report.suspects[0].heldBy, 'sessions');
+    assert.equal(target.child.exitCode, null, 'still running');
+    // Still answering, to a fresh connection.
+    const session = await InspectorSession.connect(target.inspectorUrl);
+    const { result: value } = await session.send('Runtime.evaluate', { expression: '6 * 7', returnByValue: true });
+    assert.equal(value.value, 42);
+    await session.close();
+  } finally {
+    await target.stop();
+  }
 });
