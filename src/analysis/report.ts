@@ -137,6 +137,16 @@ export interface RunReport extends AnalysisReport {
     exitedEarly: string | null;
   };
   samples: MemorySample[];
+  /** The program's own functions by bytes allocated per second, kept and in all (sampled). */
+  allocationSites: Array<{
+    functionName: string;
+    url: string;
+    file: string;
+    line: number;
+    column: number;
+    allocBytesPerSec: number;
+    inuseBytesPerSec: number;
+  }>;
   memory: {
     heap: { slopeBytesPerSec: number; levelBytes: number; grows: boolean };
     external: { slopeBytesPerSec: number; levelBytes: number; grows: boolean };

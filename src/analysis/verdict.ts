@@ -59,12 +59,13 @@ export function runVerdict(report: AnalysisReport, memory: MemoryFindings): { ve
       `memory outside the JS heap climbs (${perMinute(memory.external)} of ArrayBuffers/Buffers, rss ${perMinute(memory.rss)}) while the JS heap is flat`,
     );
   } else if (memory.rssGrows && !memory.heapGrows && !memory.externalGrows) {
-    notes.push(`rss climbs (${perMinute(memory.rss)}) while the JS heap and its buffers are flat: native memory outside V8`);
+    // Snapshots themselves make the target's allocator grow, and it rarely gives pages back:
+    // rss alone is a lead, not evidence.
+    notes.push(`rss climbs (${perMinute(memory.rss)}) while the JS heap and its buffers are flat: native memory outside V8, or the allocator keeping freed pages — watch it over a longer run`);
   }
   if (report.verdict === 'leak') return { verdict: 'leak', reason: `${report.verdictReason}; ${heap}`, notes };
-  const grewOutside = memory.externalGrows || memory.rssGrows;
   if (report.verdict === 'no-leak') {
-    if (memory.heapGrows || grewOutside) {
+    if (memory.heapGrows || memory.externalGrows) {
       return {
         verdict: 'inconclusive',
         reason: `memory climbs (${heap}) but no object grew in every interval: run longer, or take more snapshots`,

@@ -1,7 +1,9 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AnalysisClient, AnalysisError } from '../analysis/client.ts';
 import { CaptureError } from '../inspector/capture.ts';
+import { formatHtmlReport } from './html-report.ts';
 import { ProgressBar } from './progress.ts';
 import { attachAndAnalyze, formatMemory, RunError, runAndAnalyze, WatchOptions, writeJson } from './run.ts';
 import { formatTextReport } from './text-report.ts';
@@ -17,6 +19,7 @@ Usage:
         --interval <ms>    memory reading interval (default 500)
         --out <dir>        keep the snapshots here (default: a new temporary folder)
         --json <file>      also write the report as JSON
+        --html <file>      also write it as one self-contained HTML page (chart included)
         --fail-on-leak     exit 1 when the verdict is a leak (for CI)
 
   leakscope attach <port | host:port | ws-url> [options of run]
@@ -88,6 +91,7 @@ const WATCH_OPTIONS = {
   interval: { type: 'string' },
   out: { type: 'string' },
   json: { type: 'string' },
+  html: { type: 'string' },
   'fail-on-leak': { type: 'boolean', default: false },
   top: { type: 'string' },
   'max-memory': { type: 'string' },
@@ -114,6 +118,7 @@ async function watch(args: string[], command: 'run' | 'attach'): Promise<number>
     };
     const report = command === 'run' ? await runAndAnalyze({ ...options, script: first, args: rest }) : await attachAndAnalyze(first, options);
     if (values.json) writeJson(values.json, report);
+    if (values.html) writeFileSync(values.html, formatHtmlReport(report));
     process.stdout.write(formatTextReport(report, process.cwd(), formatMemory(report)));
     return values['fail-on-leak'] && report.verdict === 'leak' ? 1 : 0;
   } finally {

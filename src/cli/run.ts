@@ -1,11 +1,12 @@
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AnalysisClient } from '../analysis/client.ts';
 import type { MemorySample, RunReport } from '../analysis/report.ts';
 import { formatBytes } from '../analysis/units.ts';
 import { memoryFindings, runVerdict } from '../analysis/verdict.ts';
+import { AllocationSampler, AllocationSite } from '../inspector/allocation-sampler.ts';
 import { HeapSnapshotter } from '../inspector/capture.ts';
 import { resolveInspectorUrl } from '../inspector/endpoint.ts';
 import { describeExit, ExitStatus, launchInspected, LaunchedProgram } from '../inspector/launch.ts';
@@ -41,6 +42,7 @@ interface Observation {
   files: string[];
   times: number[];
   samples: MemorySample[];
+  sites: AllocationSite[];
   warmupMs: number;
   durationMs: number;
 }
@@ -54,6 +56,10 @@ async function observe(session: InspectorSession, options: WatchOptions, warmupM
   mkdirSync(outDir, { recursive: true });
   const sampler = new MemorySampler(session, { intervalMs: options.intervalMs, gcEveryMs: Math.max(1000, options.durationMs / 20) });
   const snapshotter = new HeapSnapshotter(session);
+  const allocations = new AllocationSampler(session);
+  // Allocation sampling counts everything allocated from the first snapshot to the middle
+  // one, then only what is kept from there to the last.
+  const keptFrom = Math.floor(options.snapshots / 2);
   const files: string[] = [];
   const times: number[] = [];
   const started = Date.now();
@@ -73,12 +79,15 @@ async function observe(session: InspectorSession, options: WatchOptions, warmupM
       times.push(Date.now() - started);
       // The snapshot collected garbage first: the reading right after it is a post-GC point.
       await sampler.sample(true);
+      const last = k === options.snapshots - 1;
+      if (!last && !ended()) await allocations.start(k >= keptFrom ? 'inuse' : 'alloc').catch(() => {});
     }
   } finally {
     sampler.stop();
+    await allocations.stop().catch(() => {});
   }
   if (files.length) note(`snapshots in ${outDir}; analysing…`);
-  return { files, times, samples: sampler.samples, warmupMs, durationMs: Date.now() - started };
+  return { files, times, samples: sampler.samples, sites: allocations.sites(options.top), warmupMs, durationMs: Date.now() - started };
 }
 
 /** Analyses a watch's snapshots in the worker and weighs them with its memory readings. */
@@ -97,6 +106,7 @@ async function analyzeWatch(observation: Observation, options: WatchOptions, run
       verdictReason: reason,
       run: { ...run, durationMs: observation.durationMs, snapshotTimesMs: observation.times },
       samples: observation.samples,
+      allocationSites: observation.sites,
       memory: {
         heap: trend(memory.heap, memory.heapGrows),
         external: trend(memory.external, memory.externalGrows),
@@ -220,6 +230,14 @@ export function formatMemory(report: RunReport): string {
     line('rss', report.memory.rss),
   ];
   for (const n of report.notes) out.push(`  note: ${n}`);
+  if (report.allocationSites.length) {
+    out.push('', 'Allocation sites (sampled; kept = still alive at the end of its window):');
+    out.push(`${'kept/s'.padStart(10)} ${'allocated/s'.padStart(12)}  function`);
+    for (const site of report.allocationSites.slice(0, 10)) {
+      const where = `${relative(process.cwd(), site.file) || site.file}:${site.line}`;
+      out.push(`${formatBytes(site.inuseBytesPerSec).padStart(10)} ${formatBytes(site.allocBytesPerSec).padStart(12)}  ${site.functionName} (${where})`);
+    }
+  }
   return out.join('\n') + '\n';
 }
 

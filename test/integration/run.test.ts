@@ -17,7 +17,8 @@ function leakscope(...args: string[]) {
 test('a leaking program: verdict leak, the Map at its line, exit 1 with --fail-on-leak', () => {
   const dir = scratch('run-leak');
   const json = join(dir, 'report.json');
-  const { code, stdout, stderr } = leakscope('run', example('map-cache.js'), '--duration', '6', '--out', join(dir, 'snaps'), '--json', json, '--fail-on-leak');
+  const htmlFile = join(dir, 'report.html');
+  const { code, stdout, stderr } = leakscope('run', example('map-cache.js'), '--duration', '6', '--out', join(dir, 'snaps'), '--json', json, '--html', htmlFile, '--fail-on-leak');
   assert.equal(code, 1, stderr);
   assert.match(stdout, /Verdict: LEAK/);
   assert.match(stdout, /Memory after GC over \d+ s/);
@@ -30,6 +31,14 @@ test('a leaking program: verdict leak, the Map at its line, exit 1 with --fail-o
   assert.ok(report.samples.filter((s) => s.afterGc).length >= 3);
   assert.ok(report.memory.external.grows, 'the sessions keep their payloads in Buffers');
   assert.deepEqual(readdirSync(join(dir, 'snaps')).sort(), ['1.heapsnapshot', '2.heapsnapshot', '3.heapsnapshot']);
+  // The map's growth comes from the interval callback that keeps adding sessions.
+  const site = report.allocationSites.find((s) => s.file === example('map-cache.js'));
+  assert.ok(site && site.inuseBytesPerSec > 0, JSON.stringify(report.allocationSites));
+  const page = readFileSync(htmlFile, 'utf8');
+  assert.match(page, /LEAK/);
+  assert.match(page, /Map `sessions` keeps growing/);
+  assert.match(page, /<svg/);
+  assert.doesNotMatch(page, /<script|https?:\/\//);
 });
 
 test('a program that only churns: no leak, exit 0 even with --fail-on-leak', () => {
@@ -41,6 +50,10 @@ test('a program that only churns: no leak, exit 0 even with --fail-on-leak', () 
   const report = JSON.parse(readFileSync(json, 'utf8')) as RunReport;
   assert.deepEqual(report.suspects, []);
   assert.equal(report.memory.heap.grows, false);
+  // It allocates a lot and keeps nothing: alloc without inuse, pprof-style.
+  const build = report.allocationSites.find((s) => s.functionName === 'buildReport');
+  assert.ok(build && build.allocBytesPerSec > 1024 * 1024, JSON.stringify(report.allocationSites));
+  assert.equal(build.inuseBytesPerSec, 0);
 });
 
 test('errors are said plainly, with exit code 2', () => {

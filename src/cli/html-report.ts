@@ -1,0 +1,392 @@
+import { basename, relative } from 'node:path';
+import type { RunReport, SourceRef, Suspect } from '../analysis/report.ts';
+import { SourceFiles } from '../analysis/source.ts';
+import { formatBytes, formatCount, formatDelta } from '../analysis/units.ts';
+
+// One self-contained HTML file for `leakscope run`: no scripts, no network, every string from
+// the heap or the program escaped. The CSP below forbids everything the page does not need, so
+// even an escaping mistake could not run code or call out.
+
+const CSP = `default-src 'none'; style-src 'unsafe-inline'; img-src data:`;
+const VERDICT_LABEL = { leak: 'LEAK', 'no-leak': 'NO LEAK', inconclusive: 'INCONCLUSIVE' } as const;
+const SERIES = [
+  { key: 'heapUsed', label: 'heapUsed' },
+  { key: 'heapTotal', label: 'heapTotal' },
+  { key: 'rss', label: 'rss' },
+  { key: 'external', label: 'external' },
+] as const;
+
+/** Markup already built (and escaped) by `html`, so it is not escaped twice. */
+class Html {
+  constructor(readonly text: string) {}
+}
+
+function escapeHtml(text: string): string {
+  return (
+    text
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+      .replace(/'/g, '&#39;')
+      // A URL in a heap string is only text, but the file must hold no `http://` at all.
+      .replace(/:\/\//g, '&#58;//')
+  );
+}
+
+function render(value: unknown): string {
+  if (value instanceof Html) return value.text;
+  if (Array.isArray(value)) return value.map(render).join('');
+  if (value === null || value === undefined || value === false) return '';
+  return escapeHtml(String(value));
+}
+
+/** Template tag: every interpolated value is escaped unless it is Html, so safe is the default. */
+function html(strings: TemplateStringsArray, ...values: unknown[]): Html {
+  let out = strings[0];
+  values.forEach((value, k) => (out += render(value) + strings[k + 1]));
+  return new Html(out);
+}
+
+/** SVG coordinates: short, and never `NaN` in the markup. */
+function n(value: number): string {
+  return Number.isFinite(value) ? String(Math.round(value * 10) / 10) : '0';
+}
+
+function points(xy: Array<[number, number]>): string {
+  return xy.map(([x, y]) => `${n(x)},${n(y)}`).join(' ');
+}
+
+/** 1, 2 or 5 times a power of ten, at least `raw`: tick steps people can read. */
+function niceStep(raw: number): number {
+  if (!(raw > 0)) return 1;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  return ([1, 2, 5, 10].find((m) => m * power >= raw) ?? 10) * power;
+}
+
+function where(ref: SourceRef | null, cwd: string): string {
+  if (!ref) return 'location unknown';
+  const file = ref.file.startsWith('/') ? relative(cwd, ref.file) || ref.file : ref.file;
+  return `${file.startsWith('..') ? ref.file : file}:${ref.line}:${ref.column}`;
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+}
+
+function signedCount(value: number): string {
+  return `${value > 0 ? '+' : ''}${formatCount(value)}`;
+}
+
+function percent(part: number, whole: number): string {
+  return whole > 0 ? `${((part / whole) * 100).toFixed(1)}%` : '-';
+}
+
+type Column = { label: string; cls?: 'num' | 'code' };
+
+/** A table of plain-text cells (escaped here), numbers right-aligned, paths monospace. */
+function table(columns: Column[], rows: string[][]): Html {
+  const cls = (c: Column) => (c.cls ? new Html(` class="${c.cls}"`) : '');
+  return html`<table><thead><tr>${columns.map((c) => html`<th${cls(c)}>${c.label}</th>`)}</tr></thead><tbody>${rows.map(
+    (row) => html`<tr>${row.map((cell, k) => html`<td${cls(columns[k])}>${cell}</td>`)}</tr>`,
+  )}</tbody></table>`;
+}
+
+function memoryChart(report: RunReport): Html {
+  const samples = report.samples;
+  if (samples.length < 2) {
+    return html`<p class="empty">${samples.length ? 'Only one memory reading: too few to chart.' : 'No memory readings to chart.'}</p>`;
+  }
+  const [width, height] = [900, 300];
+  const [left, right, top, bottom] = [70, 16, 16, 36];
+  const plotW = width - left - right;
+  const plotH = height - top - bottom;
+
+  const t0 = Math.min(...samples.map((s) => s.timeMs));
+  const t1 = Math.max(...samples.map((s) => s.timeMs), ...report.run.snapshotTimesMs);
+  const span = Math.max(t1 - t0, 1);
+  const yMax = Math.max(1, ...samples.flatMap((s) => SERIES.map(({ key }) => s[key])));
+  // Byte ticks in whole units (MB steps for MB values), so the labels come out round.
+  const unit = 1024 ** Math.max(0, Math.floor(Math.log(yMax) / Math.log(1024)));
+  const yStep = niceStep(yMax / unit / 5) * unit;
+  const yTop = Math.ceil(yMax / yStep) * yStep;
+  const xStep = niceStep(span / 1000 / 6) * 1000;
+  const x = (ms: number) => left + ((ms - t0) / span) * plotW;
+  const y = (bytes: number) => top + plotH - (bytes / yTop) * plotH;
+
+  const grid: Html[] = [];
+  for (let v = 0; v <= yTop + yStep / 2; v += yStep) {
+    grid.push(html`<line class="grid" x1="${n(left)}" x2="${n(left + plotW)}" y1="${n(y(v))}" y2="${n(y(v))}"/>`);
+    grid.push(html`<text class="tick" x="${n(left - 6)}" y="${n(y(v) + 4)}" text-anchor="end">${formatBytes(v)}</text>`);
+  }
+  for (let ms = Math.ceil(t0 / xStep) * xStep; ms <= t1; ms += xStep) {
+    grid.push(html`<text class="tick" x="${n(x(ms))}" y="${n(top + plotH + 16)}" text-anchor="middle">${`${+(ms / 1000).toPrecision(6)} s`}</text>`);
+  }
+  const lines = SERIES.map(
+    ({ key }) =>
+      html`<polyline class="series s-${key}" data-series="${key}" points="${points(samples.map((s): [number, number] => [x(s.timeMs), y(s[key])]))}"/>`,
+  );
+  const dots = samples
+    .filter((s) => s.afterGc)
+    .map(
+      (s) =>
+        html`<circle class="gc-dot" cx="${n(x(s.timeMs))}" cy="${n(y(s.heapUsed))}" r="3.5"><title>${`after GC at ${seconds(s.timeMs)}: ${formatBytes(s.heapUsed)} heap used`}</title></circle>`,
+    );
+  const markers = report.run.snapshotTimesMs.map(
+    (ms, k) =>
+      html`<g class="snapshot-marker"><title>${`snapshot ${k + 1} at ${seconds(ms)}`}</title><line class="snap" x1="${n(x(ms))}" x2="${n(x(ms))}" y1="${n(top)}" y2="${n(top + plotH)}"/><text class="snap-label" x="${n(x(ms) + 4)}" y="${n(top + 12)}">#${k + 1}</text></g>`,
+  );
+  const legend = SERIES.map(({ key, label }) => html`<span class="key"><span class="swatch s-${key}"></span>${label}</span>`);
+  return html`<svg class="chart" viewBox="0 0 ${width} ${height}" role="img" aria-label="Memory over time">
+${grid}
+<line class="axis" x1="${n(left)}" x2="${n(left)}" y1="${n(top)}" y2="${n(top + plotH)}"/>
+<line class="axis" x1="${n(left)}" x2="${n(left + plotW)}" y1="${n(top + plotH)}" y2="${n(top + plotH)}"/>
+<text class="tick" x="${n(left + plotW)}" y="${n(height - 4)}" text-anchor="end">time since start</text>
+${markers}
+${lines}
+${dots}
+</svg>
+<p class="legend">${legend}<span class="key"><span class="swatch dot"></span>heapUsed after GC</span><span class="key"><span class="swatch dash"></span>snapshot</span></p>`;
+}
+
+/** Retained size per snapshot; missing snapshots keep their place on the x axis. */
+function sparkline(series: Suspect['series']): Html {
+  const known = series.flatMap((p, k) => (p ? [[k, p.retainedBytes] as const] : []));
+  if (known.length < 2) return html``;
+  const [w, h, pad] = [120, 28, 3];
+  const max = Math.max(1, ...known.map(([, v]) => v));
+  const xy = known.map(([k, v]): [number, number] => [pad + (k / Math.max(1, series.length - 1)) * (w - 2 * pad), h - pad - (v / max) * (h - 2 * pad)]);
+  const [lx, ly] = xy[xy.length - 1];
+  const title = known.map(([, v]) => formatBytes(v)).join(' → ');
+  return html`<svg class="spark" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-label="${`retained per snapshot: ${title}`}"><title>${title}</title><polyline points="${points(xy)}"/><circle cx="${n(lx)}" cy="${n(ly)}" r="2.5"/></svg>`;
+}
+
+/** The line the suspect points at and two around it, as the text report shows them. */
+function excerpt(ref: SourceRef, sources: SourceFiles): Html {
+  const lines = sources.read(ref.file);
+  if (!lines) return html``;
+  const rows: Html[] = [];
+  for (let k = Math.max(1, ref.line - 2); k <= Math.min(lines.length, ref.line + 2); k++) {
+    const text = `${String(k).padStart(4)}  ${lines[k - 1].slice(0, 160)}`;
+    rows.push(k === ref.line ? html`<mark>${text}</mark>\n` : html`${text}\n`);
+  }
+  return html`<pre class="source">${rows}</pre>`;
+}
+
+function suspectCard(s: Suspect, index: number, cwd: string, sources: SourceFiles): Html {
+  const entries = s.kind === 'collection' || s.kind === 'listeners';
+  const growth = [formatDelta(s.growthBytes)];
+  if (s.countGrowth !== null && s.countGrowth !== 0) growth.push(`${signedCount(s.countGrowth)} ${entries ? 'entries' : 'objects'}`);
+  const now = [formatBytes(s.retainedBytes)];
+  if (s.count !== null) now.push(`${formatCount(s.count)} ${entries ? 'entries' : 'live'}`);
+  const alloc = s.allocatedIn;
+  return html`<article class="card">
+<header><span class="rank">#${index + 1}</span><h3>${s.title}</h3><span class="kind">${s.kind}</span>${sparkline(s.series)}</header>
+<dl>
+<dt>Grew</dt><dd>${growth.join(', ')}</dd>
+<dt>Now</dt><dd>${now.join(', ')}</dd>
+${s.externalBytes ? html`<dt>Outside the JS heap</dt><dd>${formatBytes(s.externalBytes)}</dd>` : ''}
+<dt>At</dt><dd><code>${where(s.location, cwd)}</code></dd>
+${alloc ? html`<dt>Allocated in</dt><dd><code>${`${alloc.functionName || '(anonymous)'}() at ${where(alloc, cwd)}`}</code></dd>` : ''}
+${s.retainerPath.length ? html`<dt>Held by</dt><dd><code class="path">${s.retainerPath.join(' → ')}</code></dd>` : ''}
+<dt>Fix</dt><dd>${s.hint}</dd>
+</dl>
+${s.location ? excerpt(s.location, sources) : ''}
+</article>`;
+}
+
+const STYLE = `
+:root { color-scheme: light; }
+body { margin: 0; background: #f6f7f9; color: #1d232b; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
+main { max-width: 1000px; margin: 0 auto; padding: 24px 20px 48px; }
+h1 { font-size: 26px; margin: 0 0 4px; }
+h2 { font-size: 19px; margin: 36px 0 10px; border-bottom: 1px solid #dde1e6; padding-bottom: 4px; }
+h3 { font-size: 16px; margin: 0; flex: 1; }
+code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 13px; }
+.run { color: #58626e; margin: 0 0 16px; }
+.verdict { display: flex; align-items: center; gap: 16px; background: #fff; border: 1px solid #dde1e6; border-radius: 10px; padding: 16px; }
+.badge { font-weight: 700; font-size: 22px; letter-spacing: .04em; color: #fff; padding: 8px 18px; border-radius: 8px; white-space: nowrap; }
+.v-leak { background: #c62828; } .v-no-leak { background: #2e7d32; } .v-inconclusive { background: #b26a00; }
+.warn { color: #b26a00; }
+.chart { width: 100%; height: auto; background: #fff; border: 1px solid #dde1e6; border-radius: 10px; }
+.chart .grid { stroke: #eceff3; } .chart .axis { stroke: #8a949f; }
+.chart .tick { font-size: 11px; fill: #58626e; }
+.chart .series { fill: none; stroke-width: 2; stroke-linejoin: round; }
+.s-heapUsed { stroke: #1565c0; background: #1565c0; } .s-heapTotal { stroke: #90caf9; background: #90caf9; }
+.s-rss { stroke: #ef6c00; background: #ef6c00; } .s-external { stroke: #2e7d32; background: #2e7d32; }
+.chart .gc-dot { fill: #0d2c54; }
+.chart .snap { stroke: #6a1b9a; stroke-dasharray: 5 4; } .chart .snap-label { font-size: 12px; fill: #6a1b9a; font-weight: 600; }
+.legend { display: flex; flex-wrap: wrap; gap: 18px; color: #58626e; font-size: 13px; margin: 6px 0 0; }
+.key { display: inline-flex; align-items: center; gap: 6px; }
+.swatch { display: inline-block; width: 18px; height: 3px; }
+.swatch.dot { width: 8px; height: 8px; border-radius: 50%; background: #0d2c54; }
+.swatch.dash { height: 0; border-top: 2px dashed #6a1b9a; }
+.empty { background: #fff; border: 1px dashed #c5cbd3; border-radius: 10px; padding: 16px; color: #58626e; }
+table { border-collapse: collapse; width: 100%; background: #fff; border: 1px solid #dde1e6; font-size: 14px; }
+th, td { text-align: left; padding: 5px 10px; border-bottom: 1px solid #eceff3; vertical-align: top; }
+th { background: #f0f2f5; font-weight: 600; }
+td.num, th.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+td.code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 13px; word-break: break-all; }
+ul.notes { padding-left: 20px; }
+.card { background: #fff; border: 1px solid #dde1e6; border-left: 4px solid #c62828; border-radius: 10px; padding: 14px 16px; margin: 12px 0; }
+.card header { display: flex; align-items: center; gap: 10px; margin-bottom: 8px; }
+.rank { font-weight: 700; color: #c62828; }
+.kind { font-size: 12px; background: #eceff3; border-radius: 4px; padding: 1px 8px; color: #38414b; }
+.spark polyline { fill: none; stroke: #c62828; stroke-width: 1.5; } .spark circle { fill: #c62828; }
+dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 14px; margin: 0; }
+dt { color: #58626e; } dd { margin: 0; } .path { word-break: break-word; }
+pre.source { background: #f6f7f9; border-radius: 6px; padding: 8px 10px; overflow-x: auto; margin: 10px 0 0; }
+pre.source mark { background: #fff3c4; }
+footer { margin-top: 40px; color: #8a949f; font-size: 12px; }
+`;
+
+/** The `leakscope run` report as one HTML page that works from disk and fetches nothing. */
+export function formatHtmlReport(report: RunReport, cwd = process.cwd()): string {
+  const sources = new SourceFiles();
+  const { run } = report;
+  const name = basename(run.script);
+  const rel = relative(cwd, run.script);
+  const script = rel && !rel.startsWith('..') ? rel : run.script;
+  const postGc = report.samples.filter((s) => s.afterGc).length;
+  const last = report.snapshots[report.snapshots.length - 1];
+  const total = last?.totalBytes ?? 0;
+
+  const memoryRow = (label: string, t: RunReport['memory']['heap']) => [
+    label,
+    formatBytes(t.levelBytes),
+    `${t.slopeBytesPerSec >= 0 ? '+' : ''}${formatBytes(t.slopeBytesPerSec * 60)}/min`,
+    t.grows ? 'grows' : '—',
+  ];
+  let sum = 0;
+  const topRows = report.top.map((row) => {
+    sum += row.shallowBytes;
+    return [formatBytes(row.shallowBytes), percent(row.shallowBytes, total), percent(sum, total), formatBytes(row.retainedBytes), percent(row.retainedBytes, total), formatCount(row.count), row.name];
+  });
+  const orDash = (v: number | null, f: (v: number) => string) => (v === null ? '—' : f(v));
+
+  const page = html`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${new Html(CSP)}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Leakscope — ${name}</title>
+<style>${new Html(STYLE)}</style>
+</head>
+<body>
+<main>
+<h1>Leakscope — ${name}</h1>
+<p class="run"><code>${['node', script, ...run.args].join(' ')}</code> · ran ${seconds(run.durationMs)} · ${report.snapshots.length} snapshot${report.snapshots.length === 1 ? '' : 's'}${
+    run.exitedEarly ? html` · <span class="warn">exited early (${run.exitedEarly})</span>` : ''
+  }</p>
+<section class="verdict"><span class="badge v-${report.verdict}">${VERDICT_LABEL[report.verdict]}</span><span>${report.verdictReason}</span></section>
+
+<h2>Memory over time</h2>
+${memoryChart(report)}
+
+<h2>Memory after GC</h2>
+<p>Over ${seconds(run.durationMs)}: ${formatCount(postGc)} post-GC readings, ${formatCount(report.samples.length)} in all.</p>
+${table(
+  [{ label: '' }, { label: 'level', cls: 'num' }, { label: 'slope', cls: 'num' }, { label: '' }],
+  [memoryRow('heapUsed', report.memory.heap), memoryRow('external', report.memory.external), memoryRow('rss', report.memory.rss)],
+)}
+${report.notes.length ? html`<ul class="notes">${report.notes.map((note) => html`<li>${note}</li>`)}</ul>` : ''}
+${
+  report.allocationSites.length
+    ? html`<h2>Allocation sites</h2>
+<p>Sampled: everything allocated from the first snapshot to the middle one, then what was still alive at the last.</p>
+${table(
+  [{ label: 'kept /s', cls: 'num' }, { label: 'allocated /s', cls: 'num' }, { label: 'function' }, { label: 'where', cls: 'code' }],
+  report.allocationSites.map((site) => [
+    formatBytes(site.inuseBytesPerSec),
+    formatBytes(site.allocBytesPerSec),
+    site.functionName,
+    where({ file: site.file, line: site.line, column: site.column, url: site.url }, cwd),
+  ]),
+)}`
+    : ''
+}
+
+<h2>Growth suspects</h2>
+${
+  report.suspects.length
+    ? report.suspects.map((s, k) => suspectCard(s, k, cwd, sources))
+    : html`<p class="empty">No growth suspects${report.snapshots.length < 2 ? ' (growth needs two snapshots or more)' : ''}.</p>`
+}
+
+<h2>Top classes by retained size</h2>
+<p>Newest snapshot, ${formatBytes(total)} of heap.</p>
+${table(
+  [
+    { label: 'flat', cls: 'num' },
+    { label: 'flat%', cls: 'num' },
+    { label: 'sum%', cls: 'num' },
+    { label: 'cum', cls: 'num' },
+    { label: 'cum%', cls: 'num' },
+    { label: 'count', cls: 'num' },
+    { label: 'class', cls: 'code' },
+  ],
+  topRows,
+)}
+
+${
+  report.largest.length
+    ? html`<h2>Largest objects</h2>
+${table(
+  [{ label: 'retained', cls: 'num' }, { label: 'object', cls: 'code' }, { label: 'location', cls: 'code' }, { label: 'path', cls: 'code' }],
+  report.largest.map((o) => [formatBytes(o.retainedBytes), `${o.label} @${o.nodeId}`, o.location ? where(o.location, cwd) : '—', o.retainerPath.join(' → ')]),
+)}`
+    : ''
+}
+
+${
+  report.classDeltas.length
+    ? html`<h2>Class changes, oldest → newest snapshot</h2>
+${table(
+  [{ label: 'shallow', cls: 'num' }, { label: 'retained', cls: 'num' }, { label: 'count', cls: 'num' }, { label: 'class', cls: 'code' }],
+  report.classDeltas.map((d) => [formatDelta(d.shallowDelta), formatDelta(d.retainedDelta), signedCount(d.countDelta), d.name]),
+)}`
+    : ''
+}
+
+<h2>Snapshots</h2>
+${table(
+  [
+    { label: '#', cls: 'num' },
+    { label: 'file', cls: 'code' },
+    { label: 'taken at', cls: 'num' },
+    { label: 'file size', cls: 'num' },
+    { label: 'objects', cls: 'num' },
+    { label: 'heap', cls: 'num' },
+    { label: 'new objects', cls: 'num' },
+    { label: 'new, still alive', cls: 'num' },
+  ],
+  report.snapshots.map((s, k) => [
+    String(k + 1),
+    basename(s.file),
+    run.snapshotTimesMs[k] === undefined ? '—' : seconds(run.snapshotTimesMs[k]),
+    formatBytes(s.fileBytes),
+    formatCount(s.nodeCount),
+    formatBytes(s.totalBytes),
+    orDash(s.newObjects, formatCount),
+    orDash(s.newStillAlive, formatCount),
+  ]),
+)}
+
+${
+  report.groups.length
+    ? html`<h2>Groups</h2>
+${table(
+  [{ label: 'kind' }, { label: 'what' }, { label: 'location', cls: 'code' }, { label: 'count per snapshot', cls: 'num' }, { label: 'bytes per snapshot', cls: 'num' }],
+  report.groups.map((g) => [g.kind, g.title, g.location ? where(g.location, cwd) : '—', g.counts.map(formatCount).join(' → '), g.bytes.map(formatBytes).join(' → ')]),
+)}`
+    : ''
+}
+
+<footer>Generated by Leakscope. This file is self-contained: it loads nothing and runs no code.</footer>
+</main>
+</body>
+</html>
+`;
+  return page.text;
+}

@@ -1,0 +1,113 @@
+import type { Protocol } from 'devtools-protocol';
+import { fileURLToPath } from 'node:url';
+import { InspectorSession } from './session.ts';
+
+/** Bytes a function allocated, as V8's sampling heap profiler saw them, per second of sampling. */
+export interface AllocationSite {
+  functionName: string;
+  url: string;
+  file: string;
+  /** 1-based, of the function (V8 samples by function, not by line within it). */
+  line: number;
+  column: number;
+  /** Everything it allocated, kept or not (pprof's alloc_space). */
+  allocBytesPerSec: number;
+  /** What it allocated that was still alive when sampling stopped (pprof's inuse_space). */
+  inuseBytesPerSec: number;
+}
+
+/** One bucket of bytes per allocating function. */
+type Totals = Map<string, { frame: Protocol.Runtime.CallFrame; bytes: number }>;
+
+/** Sums a sampling profile's self sizes by the function that allocated them. */
+function totalsByFunction(profile: Protocol.HeapProfiler.SamplingHeapProfile): Totals {
+  const totals: Totals = new Map();
+  const stack: Protocol.HeapProfiler.SamplingHeapProfileNode[] = [profile.head];
+  while (stack.length) {
+    const node = stack.pop()!;
+    stack.push(...node.children);
+    if (node.selfSize === 0) continue;
+    const { url, lineNumber, columnNumber, functionName } = node.callFrame;
+    const key = `${url}:${lineNumber}:${columnNumber}:${functionName}`;
+    const entry = totals.get(key);
+    if (entry) entry.bytes += node.selfSize;
+    else totals.set(key, { frame: node.callFrame, bytes: node.selfSize });
+  }
+  return totals;
+}
+
+/**
+ * V8's sampling heap profiler, in two windows: one counting everything allocated
+ * (`includeObjectsCollectedBy…GC`), then one counting only what is still alive at its end.
+ * A function that allocates a lot and keeps nothing shows in the first only; one that leaks
+ * shows in both. V8 cannot count both ways at once, hence two windows.
+ */
+export class AllocationSampler {
+  private running: 'alloc' | 'inuse' | null = null;
+  private startedAt = 0;
+  private alloc: { totals: Totals; seconds: number } | null = null;
+  private inuse: { totals: Totals; seconds: number } | null = null;
+
+  constructor(
+    private readonly session: InspectorSession,
+    private readonly samplingInterval = 16 * 1024,
+  ) {}
+
+  /** Samples in `mode` from now on; a window already sampling that way just goes on. */
+  async start(mode: 'alloc' | 'inuse'): Promise<void> {
+    if (this.running === mode) return;
+    await this.stop();
+    const everything = mode === 'alloc';
+    await this.session.send('HeapProfiler.enable');
+    await this.session.send('HeapProfiler.startSampling', {
+      samplingInterval: this.samplingInterval,
+      includeObjectsCollectedByMajorGC: everything,
+      includeObjectsCollectedByMinorGC: everything,
+    });
+    this.running = mode;
+    this.startedAt = Date.now();
+  }
+
+  /** Stops sampling (if it runs) and keeps the window's totals. Never leaves the target sampling. */
+  async stop(): Promise<void> {
+    const mode = this.running;
+    if (!mode) return;
+    this.running = null;
+    if (this.session.isClosed) return;
+    // "Still alive" must not count garbage that simply wasn't collected yet.
+    if (mode === 'inuse') await this.session.send('HeapProfiler.collectGarbage');
+    const { profile } = await this.session.send('HeapProfiler.stopSampling');
+    const window = { totals: totalsByFunction(profile), seconds: Math.max(0.001, (Date.now() - this.startedAt) / 1000) };
+    if (mode === 'alloc') this.alloc = window;
+    else this.inuse = window;
+  }
+
+  /** Sites of the program's own code (not Node's), most memory kept first. */
+  sites(limit: number): AllocationSite[] {
+    const sites = new Map<string, AllocationSite>();
+    const add = (window: { totals: Totals; seconds: number } | null, field: 'allocBytesPerSec' | 'inuseBytesPerSec') => {
+      for (const [key, { frame, bytes }] of window?.totals ?? []) {
+        if (!frame.url || frame.url.startsWith('node:')) continue;
+        let site = sites.get(key);
+        if (!site) {
+          site = {
+            functionName: frame.functionName || '(anonymous)',
+            url: frame.url,
+            file: frame.url.startsWith('file://') ? fileURLToPath(frame.url) : frame.url,
+            line: frame.lineNumber + 1,
+            column: frame.columnNumber + 1,
+            allocBytesPerSec: 0,
+            inuseBytesPerSec: 0,
+          };
+          sites.set(key, site);
+        }
+        site[field] += bytes / window!.seconds;
+      }
+    };
+    add(this.alloc, 'allocBytesPerSec');
+    add(this.inuse, 'inuseBytesPerSec');
+    return [...sites.values()]
+      .sort((a, b) => b.inuseBytesPerSec - a.inuseBytesPerSec || b.allocBytesPerSec - a.allocBytesPerSec)
+      .slice(0, limit);
+  }
+}
