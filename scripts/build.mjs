@@ -25,3 +25,13 @@ await build({
   banner: { js: '#!/usr/bin/env node' },
 });
 await chmod('dist/cli.js', 0o755);
+
+// The TypeScript example, with a source map beside it: what a user's own build looks like.
+await build({
+  ...common,
+  define: {},
+  entryPoints: ['examples/ts-service/src/server.ts'],
+  outfile: 'examples/ts-service/dist/server.js',
+  sourcemap: 'linked',
+});
+await writeFile('examples/ts-service/dist/package.json', '{ "type": "commonjs" }\n');

@@ -10,6 +10,7 @@ import { locateSuspect } from './locate.ts';
 import { formatPath, shortestRetainerPath } from './paths.ts';
 import { AnalysisReport, SnapshotInfo, sourceRef, Verdict } from './report.ts';
 import { SourceFiles } from './source.ts';
+import { SourceMaps } from './source-maps.ts';
 import { largestObjects } from './summary.ts';
 
 /** Buffer memory below this per holder is not worth a row. */
@@ -37,6 +38,7 @@ export interface AnalyzeOptions {
 export function analyzeSnapshots(files: string[], options: AnalyzeOptions = {}): AnalysisReport {
   const top = options.top ?? 20;
   const digests: SnapshotDigest[] = [];
+  const maps = new SourceMaps();
   const infos: SnapshotInfo[] = [];
   let g: HeapGraph | null = null;
   let loc: SourceLocator | null = null;
@@ -49,7 +51,7 @@ export function analyzeSnapshots(files: string[], options: AnalyzeOptions = {}):
     g = new HeapGraph(raw, { onProgress: report, isCancelled: cancelled });
     if (cancelled()) throw new CancelledError();
     report('summarizing', 0);
-    loc = new SourceLocator(g);
+    loc = new SourceLocator(g, (location) => maps.resolve(location));
     const digest = digestSnapshot(g, loc);
     const previous = digests[digests.length - 1];
     infos.push({

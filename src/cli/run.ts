@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AnalysisClient } from '../analysis/client.ts';
 import type { MemorySample, RunReport } from '../analysis/report.ts';
 import { formatBytes } from '../analysis/units.ts';
+import { SourceMaps } from '../analysis/source-maps.ts';
 import { memoryFindings, runVerdict } from '../analysis/verdict.ts';
 import { AllocationSampler, AllocationSite } from '../inspector/allocation-sampler.ts';
 import { HeapSnapshotter } from '../inspector/capture.ts';
@@ -94,6 +95,7 @@ async function observe(session: InspectorSession, options: WatchOptions, warmupM
 async function analyzeWatch(observation: Observation, options: WatchOptions, run: Omit<RunReport['run'], 'durationMs' | 'snapshotTimesMs'>): Promise<RunReport> {
   const client = new AnalysisClient({ workerPath: options.workerPath, memoryBudgetMb: options.memoryBudgetMb });
   const progress = new ProgressBar();
+  const maps = new SourceMaps();
   try {
     const report = await client.request('analyze', { files: observation.files, top: options.top }, { onProgress: (p) => progress.update(p), signal: options.signal });
     progress.done();
@@ -106,7 +108,7 @@ async function analyzeWatch(observation: Observation, options: WatchOptions, run
       verdictReason: reason,
       run: { ...run, durationMs: observation.durationMs, snapshotTimesMs: observation.times },
       samples: observation.samples,
-      allocationSites: observation.sites,
+      allocationSites: observation.sites.map((site) => maps.resolve(site)),
       memory: {
         heap: trend(memory.heap, memory.heapGrows),
         external: trend(memory.external, memory.externalGrows),

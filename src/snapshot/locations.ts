@@ -23,14 +23,18 @@ const SCRIPT_EDGES = ['script', 'script_or_debug_info'];
 export class SourceLocator {
   private scriptNames: Map<number, string> | null = null;
 
-  constructor(private readonly g: HeapGraph) {}
+  /** `original` maps a generated position to its source (source maps); identity by default. */
+  constructor(
+    private readonly g: HeapGraph,
+    private readonly original: <T extends SourceLocation>(location: T) => T = (location) => location,
+  ) {}
 
   locate(n: number): SourceLocation | null {
     const raw = this.g.raw.locations.get(n);
     if (!raw) return null;
     const url = this.scriptName(raw.scriptId);
     if (!url) return null;
-    return { url, file: urlToFile(url), line: raw.line + 1, column: raw.column + 1, scriptId: raw.scriptId };
+    return this.original({ url, file: urlToFile(url), line: raw.line + 1, column: raw.column + 1, scriptId: raw.scriptId });
   }
 
   /**
@@ -51,14 +55,14 @@ export class SourceLocator {
       // top-level code is an anonymous function at 1:1, which tells nothing.
       const topLevel = info?.name === '' && info.line === 1;
       if (info && info.line > 0 && !topLevel && isUserScript(info.scriptName)) {
-        return {
+        return this.original({
           url: info.scriptName,
           file: urlToFile(info.scriptName),
           line: info.line,
           column: Math.max(1, info.column),
           scriptId: info.scriptId,
           functionName: info.name,
-        };
+        });
       }
       trace = frame.parent;
     }

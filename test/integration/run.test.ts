@@ -106,3 +106,27 @@ test('attach watches a running process by its port, then leaves it running', asy
     await target.stop();
   }
 });
+
+test('a TypeScript service: the suspect is reported at its line in the .ts source, through the source map', () => {
+  const dir = scratch('run-ts');
+  const json = join(dir, 'report.json');
+  const { code, stderr } = leakscope('run', example('ts-service/dist/server.js'), '--duration', '6', '--json', json);
+  assert.equal(code, 0, stderr);
+  const report = JSON.parse(readFileSync(json, 'utf8')) as RunReport;
+  assert.equal(report.verdict, 'leak');
+  const [first] = report.suspects;
+  assert.equal(first.heldBy, 'sessions');
+  assert.equal(first.location?.file, example('ts-service/src/session-store.ts'));
+  assert.equal(first.location?.line, 12, 'private readonly sessions = new Map…');
+  assert.ok(report.allocationSites.some((s) => s.file === example('ts-service/src/server.ts')), JSON.stringify(report.allocationSites));
+});
+
+test('a bounded cache fills, then holds: no leak', () => {
+  const dir = scratch('run-bounded');
+  const json = join(dir, 'report.json');
+  const { code, stderr } = leakscope('run', example('bounded-cache.js'), '--duration', '8', '--json', json, '--fail-on-leak');
+  assert.equal(code, 0, stderr);
+  const report = JSON.parse(readFileSync(json, 'utf8')) as RunReport;
+  assert.equal(report.verdict, 'no-leak', report.verdictReason);
+  assert.deepEqual(report.suspects, []);
+});
