@@ -20,7 +20,7 @@ await mkdir('dist', { recursive: true });
 await writeFile('dist/package.json', '{ "type": "commonjs" }\n');
 await build({
   ...common,
-  entryPoints: { cli: 'src/cli/main.ts', worker: 'src/analysis/worker.ts' },
+  entryPoints: { cli: 'src/cli/main.ts', worker: 'src/analysis/worker.ts', 'async-preload': 'src/inspector/async-preload.ts' },
   outdir: 'dist',
   banner: { js: '#!/usr/bin/env node' },
 });

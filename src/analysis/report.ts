@@ -147,6 +147,14 @@ export interface RunReport extends AnalysisReport {
     allocBytesPerSec: number;
     inuseBytesPerSec: number;
   }>;
+  /**
+   * Live async resources at each snapshot: by type (what keeps the event loop alive), and,
+   * with the tracker, grouped by where they were created.
+   */
+  asyncResources: {
+    active: Record<string, number>;
+    groups: Array<{ type: string; frames: string[]; location: SourceRef | null; counts: number[] }>;
+  };
   memory: {
     heap: { slopeBytesPerSec: number; levelBytes: number; grows: boolean };
     external: { slopeBytesPerSec: number; levelBytes: number; grows: boolean };

@@ -116,7 +116,10 @@ async function watch(args: string[], command: 'run' | 'attach'): Promise<number>
       workerPath: join(__dirname, 'worker.js'),
       signal: abort.signal,
     };
-    const report = command === 'run' ? await runAndAnalyze({ ...options, script: first, args: rest }) : await attachAndAnalyze(first, options);
+    const report =
+      command === 'run'
+        ? await runAndAnalyze({ ...options, script: first, args: rest, asyncPreloadPath: join(__dirname, 'async-preload.js') })
+        : await attachAndAnalyze(first, options);
     if (values.json) writeJson(values.json, report);
     if (values.html) writeFileSync(values.html, formatHtmlReport(report));
     process.stdout.write(formatTextReport(report, process.cwd(), formatMemory(report)));

@@ -2,12 +2,14 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { AnalysisClient } from '../analysis/client.ts';
 import type { MemorySample, RunReport } from '../analysis/report.ts';
 import { formatBytes } from '../analysis/units.ts';
 import { SourceMaps } from '../analysis/source-maps.ts';
 import { memoryFindings, runVerdict } from '../analysis/verdict.ts';
 import { AllocationSampler, AllocationSite } from '../inspector/allocation-sampler.ts';
+import { AsyncDump, AsyncGroup, dumpAsyncResources, frameLocation, installTracker, uninstallTracker } from '../inspector/async-tracker.ts';
 import { HeapSnapshotter } from '../inspector/capture.ts';
 import { resolveInspectorUrl } from '../inspector/endpoint.ts';
 import { describeExit, ExitStatus, launchInspected, LaunchedProgram } from '../inspector/launch.ts';
@@ -30,6 +32,8 @@ export interface WatchOptions {
 export interface RunOptions extends WatchOptions {
   script: string;
   args: string[];
+  /** The async-resource tracker, preloaded so it sees every resource from the start. */
+  asyncPreloadPath: string;
 }
 
 /** The program or the run failed in a way the user should hear in one sentence. */
@@ -44,6 +48,8 @@ interface Observation {
   times: number[];
   samples: MemorySample[];
   sites: AllocationSite[];
+  /** One dump of async resources per snapshot. */
+  dumps: AsyncDump[];
   warmupMs: number;
   durationMs: number;
 }
@@ -63,6 +69,7 @@ async function observe(session: InspectorSession, options: WatchOptions, warmupM
   const keptFrom = Math.floor(options.snapshots / 2);
   const files: string[] = [];
   const times: number[] = [];
+  const dumps: AsyncDump[] = [];
   const started = Date.now();
   sampler.start();
   try {
@@ -80,6 +87,8 @@ async function observe(session: InspectorSession, options: WatchOptions, warmupM
       times.push(Date.now() - started);
       // The snapshot collected garbage first: the reading right after it is a post-GC point.
       await sampler.sample(true);
+      const dump = await dumpAsyncResources(session).catch(() => null);
+      if (dump) dumps.push(dump);
       const last = k === options.snapshots - 1;
       if (!last && !ended()) await allocations.start(k >= keptFrom ? 'inuse' : 'alloc').catch(() => {});
     }
@@ -88,7 +97,20 @@ async function observe(session: InspectorSession, options: WatchOptions, warmupM
     await allocations.stop().catch(() => {});
   }
   if (files.length) note(`snapshots in ${outDir}; analysing…`);
-  return { files, times, samples: sampler.samples, sites: allocations.sites(options.top), warmupMs, durationMs: Date.now() - started };
+  return { files, times, dumps, samples: sampler.samples, sites: allocations.sites(options.top), warmupMs, durationMs: Date.now() - started };
+}
+
+/** Async resources per (type, creation stack) across the dumps, most numerous now first. */
+function asyncGroups(dumps: AsyncDump[], maps: SourceMaps): RunReport['asyncResources'] {
+  const last = dumps[dumps.length - 1];
+  const key = (g: AsyncGroup) => `${g.type}\n${g.frames.join('\n')}`;
+  const groups = (last?.groups ?? []).map((group) => {
+    const at = group.frames.map(frameLocation).find((l) => l !== null && !l.file.startsWith('node:')) ?? null;
+    const location = at ? maps.resolve({ ...at, url: at.file, file: at.file.startsWith('file://') ? fileURLToPath(at.file) : at.file }) : null;
+    const counts = dumps.map((d) => d.groups?.find((g) => key(g) === key(group))?.count ?? 0);
+    return { type: group.type, frames: group.frames, location, counts };
+  });
+  return { active: last?.active ?? {}, groups };
 }
 
 /** Analyses a watch's snapshots in the worker and weighs them with its memory readings. */
@@ -109,6 +131,7 @@ async function analyzeWatch(observation: Observation, options: WatchOptions, run
       run: { ...run, durationMs: observation.durationMs, snapshotTimesMs: observation.times },
       samples: observation.samples,
       allocationSites: observation.sites.map((site) => maps.resolve(site)),
+      asyncResources: asyncGroups(observation.dumps, maps),
       memory: {
         heap: trend(memory.heap, memory.heapGrows),
         external: trend(memory.external, memory.externalGrows),
@@ -129,7 +152,7 @@ async function analyzeWatch(observation: Observation, options: WatchOptions, run
 export async function runAndAnalyze(options: RunOptions): Promise<RunReport> {
   const script = resolve(options.script);
   if (!existsSync(script)) throw new RunError(`${options.script}: no such file`);
-  const target = await launchInspected(script, { args: options.args });
+  const target = await launchInspected(script, { args: options.args, nodeArgs: ['--require', options.asyncPreloadPath] });
   let exit: ExitStatus | null = null;
   let ended = false;
   void target.exited.then((status) => {
@@ -183,6 +206,8 @@ export async function attachAndAnalyze(address: string, options: WatchOptions): 
   });
   let observation: Observation;
   try {
+    // Attached late, the tracker sees only the resources created from now on.
+    await installTracker(session);
     observation = await observe(session, options, 0, () => ended, disconnected(session));
   } finally {
     await detach(session);
@@ -194,6 +219,7 @@ export async function attachAndAnalyze(address: string, options: WatchOptions): 
 /** Turns off what the watch turned on, so the process runs on as it did before. */
 async function detach(session: InspectorSession): Promise<void> {
   if (!session.isClosed) {
+    await uninstallTracker(session).catch(() => {});
     await session.send('HeapProfiler.disable').catch(() => {});
     await session.send('Runtime.disable').catch(() => {});
   }
@@ -232,6 +258,14 @@ export function formatMemory(report: RunReport): string {
     line('rss', report.memory.rss),
   ];
   for (const n of report.notes) out.push(`  note: ${n}`);
+  const groups = report.asyncResources.groups.filter((g) => g.counts.at(-1)! > 0).slice(0, 8);
+  if (groups.length) {
+    out.push('', 'Live async resources by where they were created (count at each snapshot):');
+    for (const g of groups) {
+      const where = g.location ? `${relative(process.cwd(), g.location.file) || g.location.file}:${g.location.line}` : g.frames[0] ?? 'unknown';
+      out.push(`  ${g.counts.join(' → ').padStart(18)}  ${g.type.padEnd(12)} ${where}`);
+    }
+  }
   if (report.allocationSites.length) {
     out.push('', 'Allocation sites (sampled; kept = still alive at the end of its window):');
     out.push(`${'kept/s'.padStart(10)} ${'allocated/s'.padStart(12)}  function`);

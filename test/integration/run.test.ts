@@ -97,10 +97,13 @@ test('attach watches a running process by its port, then leaves it running', asy
     assert.equal(report.verdict, 'leak');
     assert.equal(report.suspects[0].heldBy, 'sessions');
     assert.equal(target.child.exitCode, null, 'still running');
-    // Still answering, to a fresh connection.
+    // Still answering, to a fresh connection, with nothing of ours left: no tracker, no sampling.
     const session = await InspectorSession.connect(target.inspectorUrl);
     const { result: value } = await session.send('Runtime.evaluate', { expression: '6 * 7', returnByValue: true });
     assert.equal(value.value, 42);
+    const { result: tracker } = await session.send('Runtime.evaluate', { expression: 'typeof globalThis.__leakscopeAsync', returnByValue: true });
+    assert.equal(tracker.value, 'undefined');
+    await assert.rejects(session.send('HeapProfiler.stopSampling'), /not started/i);
     await session.close();
   } finally {
     await target.stop();
@@ -129,4 +132,19 @@ test('a bounded cache fills, then holds: no leak', () => {
   const report = JSON.parse(readFileSync(json, 'utf8')) as RunReport;
   assert.equal(report.verdict, 'no-leak', report.verdictReason);
   assert.deepEqual(report.suspects, []);
+});
+
+test('stuck workers: their pending promises, grouped by the line that created them, keep growing', () => {
+  const dir = scratch('run-stuck');
+  const json = join(dir, 'report.json');
+  const { code, stdout, stderr } = leakscope('run', example('stuck-workers.js'), '--duration', '6', '--json', json);
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /Live async resources by where they were created/);
+  const report = JSON.parse(readFileSync(json, 'utf8')) as RunReport;
+  assert.equal(report.verdict, 'leak');
+  const parked = report.asyncResources.groups.find((g) => g.type === 'PROMISE' && g.location?.line === 11);
+  assert.ok(parked, JSON.stringify(report.asyncResources.groups.slice(0, 3)));
+  assert.equal(parked.location?.file, example('stuck-workers.js'));
+  assert.ok(parked.counts[0] < parked.counts[1] && parked.counts[1] < parked.counts[2], `counts ${parked.counts}`);
+  assert.ok(report.asyncResources.active.Timeout! >= 1, 'the interval keeps the loop alive');
 });

@@ -91,6 +91,7 @@ function makeReport(overrides: Partial<RunReport> = {}): RunReport {
     run: { script, args: ['--port', SCRIPT], durationMs: 10_000, snapshotTimesMs: [3_000, 6_000, 9_500], exitedEarly: null },
     samples: samples(),
     allocationSites: [],
+    asyncResources: { active: {}, groups: [] },
     memory: {
       heap: { slopeBytesPerSec: 800_000, levelBytes: 27 * MB, grows: true },
       external: { slopeBytesPerSec: 0, levelBytes: 2 * MB, grows: false },
