@@ -11,6 +11,8 @@ export interface LaunchOptions {
   env?: NodeJS.ProcessEnv;
   /** Where the program's own stderr goes (the inspector's banner lines are held back). */
   stderr?: NodeJS.WritableStream;
+  /** 'pipe' to read the program's stdout (child.stdout); by default it is the terminal's. */
+  stdout?: 'inherit' | 'pipe';
 }
 
 export interface ExitStatus {
@@ -42,7 +44,7 @@ export async function launchInspected(script: string, options: LaunchOptions = {
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--inspect=127.0.0.1:0', script, ...(options.args ?? [])], {
     cwd: options.cwd,
     env: options.env ?? process.env,
-    stdio: ['inherit', 'inherit', 'pipe'],
+    stdio: ['inherit', options.stdout ?? 'inherit', 'pipe'],
   });
   const exited: Promise<ExitStatus> = once(child, 'exit').then(([code, signal]) => ({ code, signal }) as ExitStatus);
   const out = options.stderr ?? process.stderr;
