@@ -155,14 +155,14 @@ function candidateSuspect({ g, locator, sources }: Context, c: Candidate, n: num
   const steps = shortestRetainerPath(g, n);
   let located = locateSuspect(g, locator, sources, steps);
   const className = g.className(n);
+  // A subtree is named by the variable or property through which it grows.
+  const via = c.kind === 'subtree' ? biggestChildEdge(g, n) : -1;
+  if (via >= 0) located = { ...located, heldBy: g.edgeName(via), location: declarationOf(g, locator, sources, n, via) ?? located.location };
+  // Growth inside Node's own structures (timer lists, the stack of running async resources
+  // when a snapshot lands mid-callback) is some other suspect's echo, not a finding.
+  if (!located.location) return null;
   let title: string;
   if (c.kind === 'subtree') {
-    // Name the subtree by the variable or property through which it grows.
-    const via = biggestChildEdge(g, n);
-    const declared = via >= 0 ? declarationOf(g, locator, sources, n, via) : null;
-    if (via >= 0) located = { ...located, heldBy: g.edgeName(via), location: declared ?? located.location };
-    // Growth inside Node's own structures (timer lists, module caches) is some other suspect's echo.
-    if (!located.location) return null;
     const label = isContext(g, n) ? scopeLabel(g, locator, n) : nodeLabel(g, n);
     title = via >= 0 ? `${label} keeps growing through \`${g.edgeName(via)}\`` : `${label} keeps growing`;
   } else {
