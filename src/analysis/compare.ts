@@ -247,15 +247,20 @@ export function findSuspects(digests: SnapshotDigest[], g: HeapGraph, locator: S
     return true;
   });
 
-  const asyncKeys = new Set(groups.filter((r) => r.kind === 'async').map((r) => groupKey('async', r.key)));
+  const asyncRows = groups.filter((r) => r.kind === 'async');
+  const asyncKeys = new Set(asyncRows.map((r) => groupKey('async', r.key)));
+  const asyncGrowths = asyncRows.map((r) => r.counts.at(-1)! - r.counts[0]);
   for (const row of groups) {
     if (row.kind === 'external') {
       const holder = Number(groupKey('external', row.key));
       if (byNode.has(holder) || !grows(row.bytes) || row.bytes.at(-1)! - row.bytes[0] < MIN_GROWTH_BYTES) continue;
     } else {
       if (!grows(row.counts) || row.counts.at(-1)! - row.counts[0] < MIN_GROUP_GROWTH) continue;
-      // A suspended async function and the promise it awaits are one finding.
+      // A suspended async function and the promise it awaits are one finding; so are the
+      // handler-less promises V8 makes for each `await` while async hooks watch promises.
       if (row.kind === 'promises' && asyncKeys.has(groupKey('promises', row.key))) continue;
+      const growth = row.counts.at(-1)! - row.counts[0];
+      if (row.kind === 'promises' && row.location === null && asyncGrowths.some((a) => Math.abs(a - growth) <= 0.1 * growth)) continue;
     }
     suspects.push(groupSuspect(context, row));
   }
