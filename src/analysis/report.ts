@@ -125,6 +125,15 @@ export interface MemorySample {
   afterGc: boolean;
 }
 
+/** Bytes a function allocated, as V8's sampling heap profiler saw them, per second of sampling. */
+export interface AllocationSite extends SourceRef {
+  functionName: string;
+  /** Everything it allocated, kept or not (pprof's alloc_space). */
+  allocBytesPerSec: number;
+  /** What it allocated that was still alive when its window ended (pprof's inuse_space). */
+  inuseBytesPerSec: number;
+}
+
 /** `leakscope run`: the analysis of the snapshots, plus the run that produced them. */
 export interface RunReport extends AnalysisReport {
   run: {
@@ -138,15 +147,7 @@ export interface RunReport extends AnalysisReport {
   };
   samples: MemorySample[];
   /** The program's own functions by bytes allocated per second, kept and in all (sampled). */
-  allocationSites: Array<{
-    functionName: string;
-    url: string;
-    file: string;
-    line: number;
-    column: number;
-    allocBytesPerSec: number;
-    inuseBytesPerSec: number;
-  }>;
+  allocationSites: AllocationSite[];
   /**
    * Live async resources at each snapshot: by type (what keeps the event loop alive), and,
    * with the tracker, grouped by where they were created.

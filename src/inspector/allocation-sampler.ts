@@ -1,20 +1,7 @@
 import type { Protocol } from 'devtools-protocol';
 import { fileURLToPath } from 'node:url';
+import type { AllocationSite } from '../analysis/report.ts';
 import { InspectorSession } from './session.ts';
-
-/** Bytes a function allocated, as V8's sampling heap profiler saw them, per second of sampling. */
-export interface AllocationSite {
-  functionName: string;
-  url: string;
-  file: string;
-  /** 1-based, of the function (V8 samples by function, not by line within it). */
-  line: number;
-  column: number;
-  /** Everything it allocated, kept or not (pprof's alloc_space). */
-  allocBytesPerSec: number;
-  /** What it allocated that was still alive when sampling stopped (pprof's inuse_space). */
-  inuseBytesPerSec: number;
-}
 
 /** Samples per second to aim for: enough for a profile, few enough to cost the program little. */
 const TARGET_SAMPLES_PER_SEC = 500;
