@@ -2,6 +2,7 @@ import { basename, relative } from 'node:path';
 import type { RunReport, SourceRef, Suspect } from '../analysis/report.ts';
 import { SourceFiles } from '../analysis/source.ts';
 import { formatBytes, formatCount, formatDelta } from '../analysis/units.ts';
+import { where } from './text-report.ts';
 
 // One self-contained HTML file for `leakscope run`: no scripts, no network, every string from
 // the heap or the program escaped. The CSP below forbids everything the page does not need, so
@@ -62,12 +63,6 @@ function niceStep(raw: number): number {
   if (!(raw > 0)) return 1;
   const power = 10 ** Math.floor(Math.log10(raw));
   return ([1, 2, 5, 10].find((m) => m * power >= raw) ?? 10) * power;
-}
-
-function where(ref: SourceRef | null, cwd: string): string {
-  if (!ref) return 'location unknown';
-  const file = ref.file.startsWith('/') ? relative(cwd, ref.file) || ref.file : ref.file;
-  return `${file.startsWith('..') ? ref.file : file}:${ref.line}:${ref.column}`;
 }
 
 function seconds(ms: number): string {

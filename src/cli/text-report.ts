@@ -5,7 +5,8 @@ import { formatBytes, formatCount, formatDelta } from '../analysis/units.ts';
 
 const VERDICT_LABEL = { leak: 'LEAK', 'no-leak': 'NO LEAK', inconclusive: 'INCONCLUSIVE' } as const;
 
-function where(ref: SourceRef | null, cwd: string): string {
+/** `file:line:column`, relative to `cwd` when the file is below it. */
+export function where(ref: SourceRef | null, cwd: string): string {
   if (!ref) return 'location unknown';
   const file = ref.file.startsWith('/') ? relative(cwd, ref.file) || ref.file : ref.file;
   return `${file.startsWith('..') ? ref.file : file}:${ref.line}:${ref.column}`;
