@@ -624,20 +624,10 @@ export class SnapshotParser {
           if (++i === end) break;
           c = buf[i];
         } while (c >= ZERO && c <= NINE);
-        if (i === end) {
-          value = v;
-          inNumber = true;
-          break;
-        }
-        batch[length++] = negative ? -v : v;
-        if (length === capacity) {
-          sink.flush(batch, length);
-          length = 0;
-        }
-        value = 0;
-        inNumber = false;
-        negative = false;
-        continue;
+        value = v;
+        inNumber = true;
+        if (i === end) break;
+        // `c` is the byte that ended the number: emit it below, then handle `c`.
       }
       if (inNumber) {
         batch[length++] = negative ? -value : value;
