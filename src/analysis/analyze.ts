@@ -4,10 +4,8 @@ import { HeapGraph } from '../snapshot/graph.ts';
 import { SourceLocator } from '../snapshot/locations.ts';
 import { parseSnapshotFile } from '../snapshot/parser.ts';
 import { classDeltas, findSuspects, groupRows } from './compare.ts';
-import { nodeLabel } from './describe.ts';
 import { digestSnapshot, findId, SnapshotDigest } from './digest.ts';
-import { locateSuspect } from './locate.ts';
-import { formatPath, shortestRetainerPath } from './paths.ts';
+import { HeapExplorer, objectRow } from './explore.ts';
 import { AnalysisReport, SnapshotInfo, sourceRef, Verdict } from './report.ts';
 import { SourceFiles } from './source.ts';
 import { SourceMaps } from './source-maps.ts';
@@ -29,6 +27,8 @@ export interface AnalyzeOptions {
   top?: number;
   onProgress?: (progress: AnalysisProgress) => void;
   isCancelled?: () => boolean;
+  /** Receives the newest snapshot's graph, for questions after the report (the worker keeps it). */
+  keep?: (explorer: HeapExplorer) => void;
 }
 
 /**
@@ -71,6 +71,7 @@ export function analyzeSnapshots(files: string[], options: AnalyzeOptions = {}):
   for (let k = 1; k < digests.length; k++) infos[k].newStillAlive = survivors(digests[k - 1], digests[k], last);
 
   const sources = new SourceFiles();
+  options.keep?.(new HeapExplorer(files[files.length - 1], g, loc, sources));
   const unordered = digests.findIndex((d, k) => k > 0 && !followsInTime(digests[k - 1], d));
   // Growth means nothing unless the snapshots are one process's, oldest first.
   const suspects = unordered > 0 ? [] : findSuspects(digests, g, loc, sources);
@@ -89,20 +90,7 @@ export function analyzeSnapshots(files: string[], options: AnalyzeOptions = {}):
     verdictReason: reason,
     snapshots: infos,
     top: last.classes.slice(0, top).map((c) => ({ name: c.name, count: c.count, shallowBytes: c.shallow, retainedBytes: c.retained })),
-    largest: largestObjects(g, top).map((n) => {
-      const steps = shortestRetainerPath(g, n);
-      const located = locateSuspect(g, loc, sources, steps);
-      return {
-        nodeId: g.id(n),
-        className: g.className(n),
-        label: nodeLabel(g, n),
-        shallowBytes: g.selfSize[n],
-        retainedBytes: g.retainedSize[n],
-        location: located.location,
-        allocatedIn: located.allocatedIn,
-        retainerPath: formatPath(g, loc, steps),
-      };
-    }),
+    largest: largestObjects(g, top).map((n) => objectRow(g, loc, sources, n)),
     classDeltas: digests.length > 1 ? classDeltas(digests, top) : [],
     newByClass: digests.length > 1 ? newByClass(g, digests[digests.length - 2], top) : [],
     suspects,

@@ -4,7 +4,7 @@ import { COLLECTION_KINDS, CollectionKind } from './collections.ts';
 import { isContext, nodeLabel } from './describe.ts';
 import { findId, SnapshotDigest } from './digest.ts';
 import { biggestChildEdge, declarationOf, locateSuspect } from './locate.ts';
-import { formatPath, scopeLabel, shortestRetainerPath } from './paths.ts';
+import { describePath, scopeLabel, shortestRetainerPath } from './paths.ts';
 import { ClassDelta, GroupRow, sourceRef, Suspect, SuspectKind } from './report.ts';
 import { SourceFiles } from './source.ts';
 
@@ -185,7 +185,7 @@ function candidateSuspect({ g, locator, sources }: Context, c: Candidate, n: num
     heldBy: located.heldBy,
     location: located.location,
     allocatedIn: located.allocatedIn,
-    retainerPath: formatPath(g, locator, steps),
+    ...describePath(g, locator, sources, steps),
     hint: HINTS[c.collectionKind ?? c.kind],
   };
 }
@@ -209,7 +209,7 @@ function groupSuspect({ g, locator, sources }: Context, row: ReturnType<typeof g
     heldBy: null,
     location: row.location ? sourceRef(row.location) : located.location,
     allocatedIn: located.allocatedIn,
-    retainerPath: formatPath(g, locator, steps),
+    ...describePath(g, locator, sources, steps),
     hint: HINTS[row.kind],
   };
 }

@@ -1,7 +1,7 @@
 import { HeapGraph } from '../snapshot/graph.ts';
 import { isUserScript, SourceLocator } from '../snapshot/locations.ts';
 import { capturingClosure, isContext } from './describe.ts';
-import { PathStep } from './paths.ts';
+import type { PathStep } from './paths.ts';
 import { SourceRef, sourceRef } from './report.ts';
 import { SourceFiles } from './source.ts';
 

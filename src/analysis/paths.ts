@@ -1,7 +1,10 @@
 import { basename } from 'node:path';
 import { HeapGraph } from '../snapshot/graph.ts';
-import { SourceLocator } from '../snapshot/locations.ts';
+import { isUserScript, SourceLocator } from '../snapshot/locations.ts';
 import { capturingClosure, edgeLabel, isContext, isInternalNode, nodeLabel } from './describe.ts';
+import { declarationOf } from './locate.ts';
+import { SourceRef, sourceRef } from './report.ts';
+import { SourceFiles } from './source.ts';
 
 /** One hop of a retainer path: `edge` leads from the previous step's node into `node` (-1 at the start). */
 export interface PathStep {
@@ -48,27 +51,53 @@ export function shortestRetainerPath(g: HeapGraph, target: number): PathStep[] {
   return steps;
 }
 
+/** One token of a readable retainer path, with the source line it stands for when known. */
+export interface PathToken {
+  text: string;
+  location: SourceRef | null;
+}
+
 /**
  * Renders a path as the tokens a person reads: `(module map-cache.js) sessions → Map → table →
- * "key-17" → Buffer`. V8 internals along the way are crossed without being named.
+ * "key-17" → Buffer`. V8 internals along the way are crossed without being named. A
+ * variable or property token points at its declaration, an object or scope at its
+ * function or constructor, when that is the program's own code.
  */
-export function formatPath(g: HeapGraph, locator: SourceLocator, steps: PathStep[]): string[] {
-  const tokens: string[] = [];
+export function pathTokens(g: HeapGraph, locator: SourceLocator, steps: PathStep[], sources?: SourceFiles): PathToken[] {
+  const tokens: PathToken[] = [];
+  const own = (n: number): SourceRef | null => {
+    const where = locator.locate(isContext(g, n) ? capturingClosure(g, n) : n);
+    return where && isUserScript(where.url) ? sourceRef(where) : null;
+  };
   steps.forEach((step, k) => {
     const n = step.node;
     // A function's link to its scope says nothing the scope's own label doesn't.
     const scopeLink = step.edge >= 0 && isContext(g, n) && g.edgeTypeName(step.edge) === 'internal';
     if (step.edge >= 0 && !scopeLink) {
       const label = k > 0 ? entryLabel(g, steps[k - 1].node, step.edge, k > 1 ? steps[k - 2].node : -1) : null;
-      const edge = label ?? edgeLabel(g, step.edge);
-      if (g.edgeTypeName(step.edge) === 'context' && tokens.length) tokens[tokens.length - 1] += ` ${edge}`;
-      else tokens.push(edge);
+      const text = label ?? edgeLabel(g, step.edge);
+      const declared = k > 0 && sources ? declarationOf(g, locator, sources, steps[k - 1].node, step.edge) : null;
+      const previous = tokens[tokens.length - 1];
+      if (g.edgeTypeName(step.edge) === 'context' && previous) {
+        previous.text += ` ${text}`;
+        previous.location = declared ?? previous.location;
+      } else tokens.push({ text, location: declared });
     }
     const last = k === steps.length - 1;
-    if (isContext(g, n)) tokens.push(scopeLabel(g, locator, n));
-    else if (last || !isInternalNode(g, n)) tokens.push(nodeLabel(g, n));
+    if (isContext(g, n)) tokens.push({ text: scopeLabel(g, locator, n), location: own(n) });
+    else if (last || !isInternalNode(g, n)) tokens.push({ text: nodeLabel(g, n), location: own(n) });
   });
   return tokens;
+}
+
+export function formatPath(g: HeapGraph, locator: SourceLocator, steps: PathStep[]): string[] {
+  return pathTokens(g, locator, steps).map((t) => t.text);
+}
+
+/** A path as the report carries it: the readable tokens, and the line each one stands for. */
+export function describePath(g: HeapGraph, locator: SourceLocator, sources: SourceFiles, steps: PathStep[]): { retainerPath: string[]; retainerLocations: Array<SourceRef | null> } {
+  const tokens = pathTokens(g, locator, steps, sources);
+  return { retainerPath: tokens.map((t) => t.text), retainerLocations: tokens.map((t) => t.location) };
 }
 
 /** Inside a Map's or Set's hash table, name the entry by its key rather than by a slot number. */

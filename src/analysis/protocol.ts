@@ -1,10 +1,15 @@
 // Messages between the analysis worker and whoever hosts it (the CLI, the extension host).
 // Every request has an id; every reply is {ok} or {err}; progress events carry the request id.
 import type { AnalysisProgress } from './analyze.ts';
-import type { AnalysisReport } from './report.ts';
+import type { AnalysisReport, ObjectRow } from './report.ts';
 
 export interface WorkerMethods {
+  /** Snapshots of one process, oldest first. The worker keeps the newest graph for the two questions below. */
   analyze: { params: { files: string[]; top?: number }; result: AnalysisReport };
+  /** The biggest objects of a class in a snapshot. */
+  objects: { params: { file: string; className: string; limit: number }; result: ObjectRow[] };
+  /** The objects that one object alone keeps alive (its dominator-tree children). */
+  children: { params: { file: string; nodeId: number; limit: number }; result: ObjectRow[] };
 }
 export type MethodName = keyof WorkerMethods;
 

@@ -40,6 +40,8 @@ export interface Suspect {
   allocatedIn: AllocationRef | null;
   /** From a GC root to the suspect, readable: ["(module app.js) sessions", "Map", …]. */
   retainerPath: string[];
+  /** The source line each token of `retainerPath` stands for, where the program's own code says. */
+  retainerLocations: Array<SourceRef | null>;
   hint: string;
 }
 
@@ -63,6 +65,7 @@ export interface ObjectRow {
   location: SourceRef | null;
   allocatedIn: AllocationRef | null;
   retainerPath: string[];
+  retainerLocations: Array<SourceRef | null>;
 }
 
 export interface ClassDelta {

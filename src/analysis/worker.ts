@@ -4,6 +4,7 @@ import { freemem } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { CancelledError, SnapshotFormatError } from '../snapshot/format.ts';
 import { analyzeSnapshots } from './analyze.ts';
+import { HeapExplorer, openExplorer } from './explore.ts';
 import { FromWorker, ToWorker, WorkerData, WorkerError } from './protocol.ts';
 import { formatBytes } from './units.ts';
 
@@ -43,18 +44,41 @@ function toError(error: unknown): WorkerError {
   return { kind: 'internal', message: error instanceof Error ? (error.stack ?? error.message) : String(error) };
 }
 
+/** The newest snapshot last analysed or opened: one graph at most stays in memory. */
+let explorer: HeapExplorer | null = null;
+
+function explore(file: string, id: number): HeapExplorer {
+  if (explorer?.file === file) return explorer;
+  explorer = null;
+  checkMemory([file]);
+  explorer = openExplorer(file, { onProgress: (progress) => send({ type: 'progress', id, progress }), isCancelled: () => Atomics.load(cancelSlot, 0) === id });
+  return explorer;
+}
+
 port.on('message', (message: ToWorker) => {
   const { id } = message;
   try {
     switch (message.method) {
       case 'analyze': {
+        explorer = null;
         checkMemory(message.params.files);
         const report = analyzeSnapshots(message.params.files, {
           top: message.params.top,
           onProgress: (progress) => send({ type: 'progress', id, progress }),
           isCancelled: () => Atomics.load(cancelSlot, 0) === id,
+          keep: (kept) => (explorer = kept),
         });
         send({ type: 'reply', id, ok: report });
+        break;
+      }
+      case 'objects': {
+        const { file, className, limit } = message.params;
+        send({ type: 'reply', id, ok: explore(file, id).objectsOfClass(className, limit) });
+        break;
+      }
+      case 'children': {
+        const { file, nodeId, limit } = message.params;
+        send({ type: 'reply', id, ok: explore(file, id).dominatedBy(nodeId, limit) });
         break;
       }
     }

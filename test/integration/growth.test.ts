@@ -25,6 +25,9 @@ test('a Map that never forgets is suspect 1, at the line that declares it', asyn
   assert.ok(counts[0] < counts[1] && counts[1] < counts[2], `entries per snapshot: ${counts}`);
   assert.equal(first.retainerPath.at(-1), 'Map');
   assert.equal(first.retainerPath.at(-2), '(module map-cache.js) sessions');
+  // Each step of the path opens the line it stands for: the variable at its declaration.
+  assert.equal(first.retainerLocations.length, first.retainerPath.length);
+  assert.deepEqual([first.retainerLocations.at(-2)?.file, first.retainerLocations.at(-2)?.line], [example('map-cache.js'), 5]);
   // New objects are still alive: allocated between snapshots and never let go.
   assert.ok(report.snapshots[1].newStillAlive! > 0.9 * report.snapshots[1].newObjects!);
 });

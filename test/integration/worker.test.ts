@@ -27,6 +27,28 @@ test('reports progress through every phase and answers with the report', async (
   }
 });
 
+test('after an analysis, the worker answers which objects a class has and what each one keeps alive', async () => {
+  const file = await oneSnapshot();
+  const client = new AnalysisClient({ workerPath: WORKER });
+  try {
+    const report = await client.request('analyze', { files: [file] });
+    assert.ok(report.top.some((c) => c.name === 'Row'));
+    const [table] = await client.request('objects', { file, className: 'Table', limit: 5 });
+    assert.equal(table.className, 'Table');
+    assert.equal(table.retainerPath.at(-2), '(module rows.js) table');
+    const rows = await client.request('objects', { file, className: 'Row', limit: 10 });
+    assert.equal(rows.length, 10);
+    assert.ok(rows.every((r) => r.className === 'Row' && r.retainedBytes >= rows.at(-1)!.retainedBytes));
+    // The Table alone holds its rows array, which alone holds the 50,000 rows.
+    const [array] = await client.request('children', { file, nodeId: table.nodeId, limit: 5 });
+    assert.equal(array.retainerPath.at(-2), '.rows');
+    const held = await client.request('children', { file, nodeId: array.nodeId, limit: 100_000 });
+    assert.ok(held.filter((r) => r.className === 'Row').length >= 50_000 - 1, `${held.length} children`);
+  } finally {
+    await client.dispose();
+  }
+});
+
 test('a cancelled analysis stops, and the worker takes the next request', async () => {
   const file = await oneSnapshot();
   const client = new AnalysisClient({ workerPath: WORKER });

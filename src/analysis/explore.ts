@@ -1,0 +1,78 @@
+import { HeapGraph } from '../snapshot/graph.ts';
+import { SourceLocator } from '../snapshot/locations.ts';
+import { parseSnapshotFile } from '../snapshot/parser.ts';
+import type { AnalyzeOptions } from './analyze.ts';
+import { nodeLabel } from './describe.ts';
+import { locateSuspect } from './locate.ts';
+import { describePath, shortestRetainerPath } from './paths.ts';
+import { ObjectRow } from './report.ts';
+import { SourceFiles } from './source.ts';
+import { SourceMaps } from './source-maps.ts';
+
+/** One object as the report and the tree show it: size, place in the source, path from the roots. */
+export function objectRow(g: HeapGraph, locator: SourceLocator, sources: SourceFiles, n: number): ObjectRow {
+  const steps = shortestRetainerPath(g, n);
+  const located = locateSuspect(g, locator, sources, steps);
+  return {
+    nodeId: g.id(n),
+    className: g.className(n),
+    label: nodeLabel(g, n),
+    shallowBytes: g.selfSize[n],
+    retainedBytes: g.retainedSize[n],
+    location: located.location,
+    allocatedIn: located.allocatedIn,
+    ...describePath(g, locator, sources, steps),
+  };
+}
+
+/**
+ * Questions about one parsed snapshot after its analysis: the objects of a class, what an
+ * object dominates. The graph stays in the worker; only rows cross to the host.
+ */
+export class HeapExplorer {
+  private byId: Map<number, number> | null = null;
+
+  constructor(
+    readonly file: string,
+    private readonly g: HeapGraph,
+    private readonly locator: SourceLocator,
+    private readonly sources = new SourceFiles(),
+  ) {}
+
+  /** The biggest objects of a class, by retained size. */
+  objectsOfClass(className: string, limit: number): ObjectRow[] {
+    const { g } = this;
+    const found: number[] = [];
+    for (let n = 0; n < g.nodeCount; n++) if (g.selfSize[n] > 0 && n !== g.rootOrdinal && g.className(n) === className) found.push(n);
+    return this.rows(found, limit);
+  }
+
+  /** What an object keeps alive on its own: its children in the dominator tree, biggest first. */
+  dominatedBy(nodeId: number, limit: number): ObjectRow[] {
+    const n = this.ordinalOf(nodeId);
+    return n < 0 ? [] : this.rows([...this.g.dominated(n)], limit);
+  }
+
+  private rows(nodes: number[], limit: number): ObjectRow[] {
+    const { g } = this;
+    nodes.sort((a, b) => g.retainedSize[b] - g.retainedSize[a]);
+    return nodes.slice(0, limit).map((n) => objectRow(g, this.locator, this.sources, n));
+  }
+
+  private ordinalOf(nodeId: number): number {
+    if (!this.byId) {
+      this.byId = new Map();
+      for (let n = 0; n < this.g.nodeCount; n++) this.byId.set(this.g.id(n), n);
+    }
+    return this.byId.get(nodeId) ?? -1;
+  }
+}
+
+/** Reads one snapshot for exploring only, without comparing it to anything. */
+export function openExplorer(file: string, { onProgress, isCancelled }: Pick<AnalyzeOptions, 'onProgress' | 'isCancelled'> = {}): HeapExplorer {
+  const report = (phase: string, fraction: number) => onProgress?.({ file: 0, files: 1, phase, fraction });
+  const raw = parseSnapshotFile(file, { onProgress: (read, total) => report('parsing', read / total), isCancelled });
+  const g = new HeapGraph(raw, { onProgress: report, isCancelled });
+  const maps = new SourceMaps();
+  return new HeapExplorer(file, g, new SourceLocator(g, (location) => maps.resolve(location)));
+}
