@@ -14,6 +14,14 @@ export default tseslint.config(
     },
   },
   {
+    files: ['src/extension/**'],
+    rules: { 'no-restricted-imports': 'off' },
+  },
+  {
+    files: ['src/webview/**'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     files: ['**/*.cjs', '**/*.js'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

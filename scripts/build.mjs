@@ -25,6 +25,18 @@ await build({
   banner: { js: '#!/usr/bin/env node' },
 });
 await chmod('dist/cli.js', 0o755);
+await build({ ...common, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist' });
+
+// The Memory Growth panel runs in the webview: a browser bundle, its CSS (uPlot's) beside it.
+await build({
+  ...common,
+  platform: 'browser',
+  target: 'chrome120',
+  format: 'iife',
+  define: {},
+  entryPoints: { webview: 'src/webview/panel.ts' },
+  outdir: 'dist',
+});
 
 // The TypeScript example, with a source map beside it: what a user's own build looks like.
 await build({

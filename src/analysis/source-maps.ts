@@ -27,6 +27,12 @@ export class SourceMaps {
     return ref;
   }
 
+  /** A stack frame's place (a path or file URL, 1-based), in the original source; null for Node's own frames. */
+  resolveFrame(at: { file: string; line: number; column: number }): SourceRef | null {
+    if (at.file.startsWith('node:')) return null;
+    return this.resolve({ ...at, url: at.file, file: at.file.startsWith('file://') ? fileURLToPath(at.file) : at.file });
+  }
+
   private mapFor(file: string): TraceMap | null {
     if (!this.maps.has(file)) this.maps.set(file, this.load(file));
     return this.maps.get(file)!;

@@ -2,7 +2,6 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { AnalysisClient } from '../analysis/client.ts';
 import type { AllocationSite, MemorySample, RunReport } from '../analysis/report.ts';
 import { formatBytes } from '../analysis/units.ts';
@@ -106,7 +105,7 @@ function asyncGroups(dumps: AsyncDump[], maps: SourceMaps): RunReport['asyncReso
   const key = (g: AsyncGroup) => `${g.type}\n${g.frames.join('\n')}`;
   const groups = (last?.groups ?? []).map((group) => {
     const at = group.frames.map(frameLocation).find((l) => l !== null && !l.file.startsWith('node:')) ?? null;
-    const location = at ? maps.resolve({ ...at, url: at.file, file: at.file.startsWith('file://') ? fileURLToPath(at.file) : at.file }) : null;
+    const location = at ? maps.resolveFrame(at) : null;
     const counts = dumps.map((d) => d.groups?.find((g) => key(g) === key(group))?.count ?? 0);
     return { type: group.type, frames: group.frames, location, counts };
   });

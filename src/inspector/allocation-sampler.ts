@@ -96,6 +96,11 @@ export class AllocationSampler {
     else this.inuse = window;
   }
 
+  /** Someone else stopped V8's sampling (a debugger disabled the HeapProfiler): the window is lost. */
+  forget(): void {
+    this.running = null;
+  }
+
   /** Sites of the program's own code (not Node's), most memory kept first. */
   sites(limit: number): AllocationSite[] {
     const sites = new Map<string, AllocationSite>();

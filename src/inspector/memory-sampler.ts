@@ -30,6 +30,11 @@ export class MemorySampler {
     void this.tick();
   }
 
+  /** Milliseconds since sampling started: the clock of every sample. */
+  elapsedMs(): number {
+    return Date.now() - this.started;
+  }
+
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
@@ -43,7 +48,7 @@ export class MemorySampler {
       const { result } = await this.session.send('Runtime.evaluate', { expression: READ_MEMORY, returnByValue: true, silent: true });
       const usage = JSON.parse(String(result.value)) as Omit<MemorySample, 'timeMs' | 'afterGc'>;
       const sample: MemorySample = {
-        timeMs: Date.now() - this.started,
+        timeMs: this.elapsedMs(),
         heapUsed: usage.heapUsed,
         heapTotal: usage.heapTotal,
         rss: usage.rss,

@@ -31,6 +31,16 @@ export class InspectorSession {
     return new InspectorSession(client);
   }
 
+  /**
+   * Connects through js-debug's CDP proxy, which shares the debugger's own connection and
+   * passes on only the events a client subscribes to.
+   */
+  static async connectThroughDebugger(webSocketUrl: string): Promise<InspectorSession> {
+    const session = await InspectorSession.connect(webSocketUrl);
+    await session.client.send('JsDebug.subscribe' as never, { events: ['HeapProfiler.*', 'Runtime.executionContextCreated', 'Runtime.executionContextDestroyed'] } as never);
+    return session;
+  }
+
   get isClosed(): boolean {
     return this.closed;
   }

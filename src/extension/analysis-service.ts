@@ -1,0 +1,118 @@
+import { basename } from 'node:path';
+import * as vscode from 'vscode';
+import { AnalysisClient, AnalysisError } from '../analysis/client.ts';
+import type { AllocationSite, MemorySample, ObjectRow } from '../analysis/report.ts';
+import { Findings, findingsFrom } from './model/findings.ts';
+import type { HeapQueries } from './model/retainer-items.ts';
+
+/** Rows per expanded class or object in Top Retainers. */
+const ROWS_PER_LEVEL = 50;
+
+export interface AnalysisInput {
+  title: string;
+  files: string[];
+  timesMs: number[] | null;
+  samples: MemorySample[];
+  sites: AllocationSite[];
+}
+
+/**
+ * Runs analyses in the worker (the extension host never parses a snapshot), with progress
+ * and cancel, and holds the latest findings that every view shows.
+ */
+export class AnalysisService implements vscode.Disposable {
+  private readonly client: AnalysisClient;
+  private latest: Findings | null = null;
+  private runs = 0;
+  private readonly changed = new vscode.EventEmitter<Findings | null>();
+  readonly onDidChange = this.changed.event;
+
+  constructor(workerPath: string, memoryBudgetMb: number) {
+    this.client = new AnalysisClient({ workerPath, memoryBudgetMb: memoryBudgetMb || undefined });
+  }
+
+  get current(): Findings | null {
+    return this.latest;
+  }
+
+  /** Analyses snapshots of one process, oldest first; null when it failed or was cancelled (the user was told). */
+  async analyze(input: AnalysisInput): Promise<Findings | null> {
+    const n = input.files.length;
+    const title = n === 1 ? `Leakscope: analysing ${basename(input.files[0])}` : `Leakscope: comparing ${n} snapshots`;
+    try {
+      const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
+        const abort = new AbortController();
+        token.onCancellationRequested(() => abort.abort());
+        let shown = 0;
+        return this.client.request(
+          'analyze',
+          { files: input.files, top: 30 },
+          {
+            signal: abort.signal,
+            onProgress: (p) => {
+              const done = Math.floor(((p.file + p.fraction) / p.files) * 100);
+              progress.report({ message: `${p.phase}${p.files > 1 ? ` (snapshot ${p.file + 1} of ${p.files})` : ''}`, increment: Math.max(0, done - shown) });
+              shown = Math.max(shown, done);
+            },
+          },
+        );
+      });
+      this.latest = findingsFrom({ key: `a${++this.runs}`, ...input, report });
+      this.changed.fire(this.latest);
+      return this.latest;
+    } catch (error) {
+      explain(error, input.files);
+      return null;
+    }
+  }
+
+  clear(): void {
+    this.latest = null;
+    this.changed.fire(null);
+  }
+
+  /** Top Retainers' questions, about the newest snapshot of the current findings. */
+  readonly queries: HeapQueries = {
+    objects: (className) => this.ask((file) => this.client.request('objects', { file, className, limit: ROWS_PER_LEVEL })),
+    children: (nodeId) => this.ask((file) => this.client.request('children', { file, nodeId, limit: ROWS_PER_LEVEL })),
+  };
+
+  private ask(request: (file: string) => Promise<ObjectRow[]>): Promise<ObjectRow[]> {
+    const file = this.latest?.files[this.latest.files.length - 1];
+    if (!file) return Promise.resolve([]);
+    return request(file).catch((error: unknown) => {
+      explain(error, [file]);
+      return [];
+    });
+  }
+
+  dispose(): void {
+    void this.client.dispose();
+    this.changed.dispose();
+  }
+}
+
+/** Says what went wrong and what to do; the worker restarts on its own, so the next try can work. */
+function explain(error: unknown, files: string[]): void {
+  if (!(error instanceof AnalysisError)) {
+    void vscode.window.showErrorMessage(`Leakscope: ${(error as Error).message}`);
+    return;
+  }
+  switch (error.kind) {
+    case 'cancelled':
+      void vscode.window.showInformationMessage('Leakscope: analysis cancelled.');
+      return;
+    case 'input':
+      void vscode.window.showErrorMessage(`Leakscope cannot read ${files.map((f) => basename(f)).join(', ')}: ${error.message}`);
+      return;
+    case 'memory':
+      void vscode.window
+        .showErrorMessage(`Leakscope: ${error.message}. Close other programs, or raise "leakscope.analysis.maxMemoryMb", then analyse again.`, 'Open Settings')
+        .then((choice) => choice && vscode.commands.executeCommand('workbench.action.openSettings', 'leakscope.analysis.maxMemoryMb'));
+      return;
+    case 'internal':
+      void vscode.window.showErrorMessage(
+        `Leakscope's analysis worker failed (${error.message.split('\n')[0]}). It has been restarted: try again, and report the bug with the snapshot's size if it fails again.`,
+      );
+  }
+}

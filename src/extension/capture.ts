@@ -1,0 +1,114 @@
+import { freemem } from 'node:os';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { SourceMaps } from '../analysis/source-maps.ts';
+import { formatBytes } from '../analysis/units.ts';
+import { CaptureError } from '../inspector/capture.ts';
+import { AnalysisService } from './analysis-service.ts';
+import { MemoryPanel } from './memory-panel.ts';
+import { Processes } from './processes.ts';
+import { snapshotFileName } from './snapshot-folder.ts';
+import { SnapshotStore } from './snapshot-store.ts';
+import { WatchedProcess } from './watched-process.ts';
+
+const NOTHING_WATCHED = 'Leakscope: no Node program is being watched. Start debugging one (F5), or run "Leakscope: Attach to Node Inspector…".';
+/** Suspects drawn in the panel's second chart. */
+const CHARTED_SUSPECTS = 5;
+
+/** V8 builds a snapshot beside the heap it describes: about twice the heap, in the program's own process. */
+async function enoughMemory(process: WatchedProcess): Promise<boolean> {
+  const heap = process.target.memory.samples.at(-1)?.heapUsed ?? 0;
+  const free = freemem();
+  if (heap * 2 < free) return true;
+  const go = await vscode.window.showWarningMessage(
+    `Leakscope: ${process.name} uses ${formatBytes(heap)} of heap, and a snapshot needs about twice that, but only ${formatBytes(free)} of memory is free. The program or the machine may run out of memory.`,
+    { modal: true },
+    'Capture Anyway',
+  );
+  return go === 'Capture Anyway';
+}
+
+export class CaptureCommands {
+  constructor(
+    private readonly processes: Processes,
+    private readonly store: SnapshotStore,
+    private readonly analysis: AnalysisService,
+    private readonly panel: MemoryPanel,
+  ) {}
+
+  /** Allocation sites are positions in the code that ran; the views want the original source. */
+  private readonly maps = new SourceMaps();
+
+  async capture(): Promise<void> {
+    const process = this.processes.active();
+    if (!process) return void vscode.window.showWarningMessage(NOTHING_WATCHED);
+    if (!(await enoughMemory(process))) return;
+    const file = join(await this.store.folder(), snapshotFileName(process.name, new Date(), process.snapshots.length + 1));
+    let captured;
+    try {
+      captured = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Leakscope: capturing a heap snapshot of ${process.name}`, cancellable: true },
+        async (progress, token) => {
+          const abort = new AbortController();
+          token.onCancellationRequested(() => abort.abort());
+          let shown = 0;
+          return process.target.capture(file, {
+            signal: abort.signal,
+            onProgress: (done, total) => {
+              const percent = Math.floor((done / Math.max(1, total)) * 100);
+              progress.report({ message: `${percent}%`, increment: Math.max(0, percent - shown) });
+              shown = Math.max(shown, percent);
+            },
+          });
+        },
+      );
+    } catch (error) {
+      const message = (error as Error).message;
+      if (message === 'cancelled') void vscode.window.showInformationMessage('Leakscope: snapshot cancelled; nothing was saved.');
+      else if (error instanceof CaptureError && process.endedBecause !== null) {
+        void vscode.window.showErrorMessage(`Leakscope: ${process.endedBecause} during the heap snapshot; nothing was saved.`);
+      } else void vscode.window.showErrorMessage(`Leakscope: the heap snapshot failed: ${message}`);
+      return;
+    }
+    const entry = process.addSnapshot(captured);
+    this.processes.touch(process);
+    this.panel.addMarker({ timeMs: entry.timeMs, label: `#${process.snapshots.length}` });
+    if (captured.idsRestarted) {
+      void vscode.window.showWarningMessage(
+        'Leakscope: something disabled the HeapProfiler since the last snapshot (a profile taken with the JavaScript debugger does), so V8 restarted its object ids. ' +
+          'Leakscope turned it back on; growth is measured again from this snapshot.',
+      );
+    }
+    await this.analyzeSeries(process);
+  }
+
+  /** Analyses the process's comparable snapshots and charts its top suspects. */
+  async analyzeSeries(process: WatchedProcess): Promise<void> {
+    const series = process.series();
+    if (!series.length) return;
+    const findings = await this.analysis.analyze({
+      title: process.name,
+      files: series.map((s) => s.file),
+      timesMs: series.map((s) => s.timeMs),
+      samples: process.target.memory.samples,
+      sites: process.target.allocationSites(50).map((site) => this.maps.resolve(site)),
+    });
+    if (!findings) return;
+    this.panel.setSuspects(
+      findings.timesMs ?? [],
+      findings.report.suspects.slice(0, CHARTED_SUSPECTS).map((s) => ({ title: s.title, bytes: s.series.map((p) => p?.retainedBytes ?? null) })),
+    );
+  }
+
+  async dumpAsync(): Promise<void> {
+    const process = this.processes.active();
+    if (!process) return void vscode.window.showWarningMessage(NOTHING_WATCHED);
+    try {
+      process.dumps.push(await process.target.dumpAsync());
+      this.processes.touch(process);
+      await vscode.commands.executeCommand('leakscope.asyncResources.focus');
+    } catch (error) {
+      void vscode.window.showErrorMessage(`Leakscope: could not list async resources: ${(error as Error).message}`);
+    }
+  }
+}

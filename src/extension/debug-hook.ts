@@ -1,0 +1,84 @@
+import * as vscode from 'vscode';
+import { resolveInspectorUrl } from '../inspector/endpoint.ts';
+import { LiveTarget } from '../inspector/live-target.ts';
+import { InspectorSession } from '../inspector/session.ts';
+import { Processes } from './processes.ts';
+import { readSettings } from './settings.ts';
+import { WatchedProcess } from './watched-process.ts';
+
+/** Session types of VS Code's JavaScript debugger that run Node. */
+const NODE_SESSION_TYPES = new Set(['pwa-node', 'node', 'node-terminal']);
+const PROXY_TIMEOUT_MS = 5000;
+
+interface CdpProxyAddress {
+  host: string;
+  port: number;
+  path?: string;
+}
+
+/**
+ * js-debug lends a CDP connection to the process a session debugs. Only the session that
+ * owns the process (a child of the launcher) answers; others fail or stay silent.
+ */
+async function cdpProxyOf(session: vscode.DebugSession): Promise<string | null> {
+  const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), PROXY_TIMEOUT_MS));
+  const asked = Promise.resolve(session.customRequest('requestCDPProxy') as Thenable<CdpProxyAddress | undefined>).catch(() => undefined);
+  const address = await Promise.race([asked, timeout]);
+  if (!address?.port) return null;
+  return `ws://${address.host}:${address.port}${address.path ?? ''}`;
+}
+
+async function watch(processes: Processes, inspector: InspectorSession, name: string, session: vscode.DebugSession | null): Promise<WatchedProcess> {
+  const settings = readSettings();
+  let process: WatchedProcess | null = null;
+  const target = new LiveTarget(inspector, {
+    pollIntervalMs: settings.pollingIntervalMs,
+    samplingIntervalBytes: settings.samplingEnabled ? settings.samplingIntervalBytes : null,
+    asyncTracking: settings.asyncTrackingEnabled,
+    onSample: (sample) => process && processes.sample(process, sample),
+  });
+  process = new WatchedProcess(session?.id ?? `attach:${Date.now()}`, name, target, session?.id ?? null, session?.parentSession?.id ?? null);
+  const watched = process;
+  inspector.onDisconnect(() => void processes.end(watched, session ? 'the debug session ended' : 'the program ended'));
+  await target.start();
+  processes.add(process);
+  return process;
+}
+
+/** Watches every Node debug session of the JavaScript debugger for as long as it runs. */
+export function hookDebugSessions(processes: Processes): vscode.Disposable {
+  const started = vscode.debug.onDidStartDebugSession(async (session) => {
+    if (!NODE_SESSION_TYPES.has(session.type)) return;
+    const url = await cdpProxyOf(session);
+    if (!url) return;
+    try {
+      await watch(processes, await InspectorSession.connectThroughDebugger(url), session.name, session);
+    } catch (error) {
+      void vscode.window.showWarningMessage(`Leakscope could not watch "${session.name}": ${(error as Error).message}`);
+    }
+  });
+  const terminated = vscode.debug.onDidTerminateDebugSession((session) => {
+    const process = processes.byDebugSession(session.id);
+    if (process) void processes.end(process, 'the debug session ended');
+  });
+  return vscode.Disposable.from(started, terminated);
+}
+
+/** "Attach to Node Inspector…": a process started with --inspect and no debug session. */
+export async function attachToInspector(processes: Processes): Promise<void> {
+  const address = await vscode.window.showInputBox({
+    title: 'Leakscope: Attach to Node Inspector',
+    prompt: 'The inspector of a Node process started with --inspect: a port, host:port, or ws:// URL',
+    placeHolder: '9229',
+    value: '9229',
+  });
+  if (!address) return;
+  try {
+    const url = await resolveInspectorUrl(address.trim());
+    const inspector = await InspectorSession.connect(url);
+    const process = await watch(processes, inspector, `node @ ${new URL(url).host}`, null);
+    void vscode.window.showInformationMessage(`Leakscope is watching ${process.name}. Capture snapshots from the Leakscope view.`);
+  } catch (error) {
+    void vscode.window.showErrorMessage(`Leakscope could not attach to ${address}: ${(error as Error).message}`);
+  }
+}

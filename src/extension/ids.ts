@@ -1,0 +1,28 @@
+// Every command, view and context key the extension contributes, as package.json names them.
+
+export const Command = {
+  capture: 'leakscope.captureSnapshot',
+  dumpAsync: 'leakscope.dumpAsyncResources',
+  attach: 'leakscope.attach',
+  stopWatching: 'leakscope.stopWatching',
+  analyzeFiles: 'leakscope.analyzeFiles',
+  compareSnapshots: 'leakscope.compareSnapshots',
+  deleteSnapshot: 'leakscope.deleteSnapshot',
+  revealSnapshot: 'leakscope.revealSnapshot',
+  openLocation: 'leakscope.openLocation',
+  revealSuspect: 'leakscope.revealSuspect',
+  showMemory: 'leakscope.showMemoryGrowth',
+} as const;
+
+export const View = {
+  snapshots: 'leakscope.snapshots',
+  suspects: 'leakscope.suspects',
+  retainers: 'leakscope.retainers',
+  asyncResources: 'leakscope.asyncResources',
+  memory: 'leakscope.memory',
+} as const;
+
+export const ContextKey = {
+  /** A Node process is watched: the debug toolbar shows the capture buttons. */
+  watching: 'leakscope.watching',
+} as const;

@@ -1,0 +1,31 @@
+import { formatBytes } from '../../analysis/units.ts';
+import type { WatchedProcess } from '../watched-process.ts';
+import { Item } from './item.ts';
+
+function clock(date: Date): string {
+  return date.toTimeString().slice(0, 8);
+}
+
+/** Snapshots: per watched process, newest process first, each snapshot with its time and size. */
+export function snapshotItems(processes: readonly WatchedProcess[]): Item[] {
+  return [...processes]
+    .reverse()
+    .filter((p) => p.snapshots.length > 0 || p.endedBecause === null)
+    .map((p) => ({
+      id: `process/${p.key}`,
+      label: p.name,
+      description: p.endedBecause === null ? 'watching' : 'ended',
+      icon: p.endedBecause === null ? 'debug-alt' : 'debug-stop',
+      expanded: true,
+      contextValue: p.endedBecause === null ? 'process' : 'endedProcess',
+      children: p.snapshots.map((s, k) => ({
+        id: `snapshot/${s.file}`,
+        label: `#${k + 1}  ${clock(s.takenAt)}`,
+        description: `${formatBytes(s.bytes)}${s.idsRestarted ? ' · ids restarted' : ''}`,
+        tooltip: s.file,
+        icon: 'file-binary',
+        file: s.file,
+        contextValue: 'snapshot',
+      })),
+    }));
+}

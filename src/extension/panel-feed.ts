@@ -1,0 +1,26 @@
+import * as vscode from 'vscode';
+import { MemoryPanel } from './memory-panel.ts';
+import { Processes } from './processes.ts';
+import { WatchedProcess } from './watched-process.ts';
+
+/** Feeds the Memory Growth panel from the active process: its readings live, its snapshots as markers. */
+export function feedPanel(panel: MemoryPanel, processes: Processes): vscode.Disposable {
+  let shown: WatchedProcess | undefined;
+  const show = () => {
+    const active = processes.active() ?? shown;
+    if (active === shown) return;
+    shown = active;
+    if (!active) return panel.showSession(null, [], []);
+    panel.showSession(
+      active.name,
+      active.target.memory.samples,
+      active.snapshots.map((s, k) => ({ timeMs: s.timeMs, label: `#${k + 1}` })),
+    );
+    if (active.endedBecause !== null) panel.ended(`${active.name}: ${active.endedBecause}`);
+  };
+  return vscode.Disposable.from(
+    processes.onDidChange(show),
+    processes.onDidSample(({ process, sample }) => process === shown && panel.addSamples([sample])),
+    processes.onDidEnd((process) => process === shown && panel.ended(`${process.name}: ${process.endedBecause}`)),
+  );
+}

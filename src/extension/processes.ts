@@ -1,0 +1,77 @@
+import * as vscode from 'vscode';
+import type { MemorySample } from '../analysis/report.ts';
+import { ContextKey } from './ids.ts';
+import { WatchedProcess } from './watched-process.ts';
+
+/**
+ * The processes Leakscope watches, and which one the commands act on: the focused debug
+ * session's, else the one watched last.
+ */
+export class Processes implements vscode.Disposable {
+  private readonly all: WatchedProcess[] = [];
+  private readonly changed = new vscode.EventEmitter<WatchedProcess | undefined>();
+  private readonly sampled = new vscode.EventEmitter<{ process: WatchedProcess; sample: MemorySample }>();
+  private readonly ended = new vscode.EventEmitter<WatchedProcess>();
+  /** The list, a process's snapshots or dumps, or the active process changed. */
+  readonly onDidChange = this.changed.event;
+  readonly onDidSample = this.sampled.event;
+  readonly onDidEnd = this.ended.event;
+  private readonly subscription = vscode.debug.onDidChangeActiveDebugSession(() => this.changedActive());
+
+  list(): readonly WatchedProcess[] {
+    return this.all;
+  }
+
+  add(process: WatchedProcess): void {
+    this.all.push(process);
+    this.changedActive();
+  }
+
+  /** Something about this process changed (a snapshot, a dump). */
+  touch(process: WatchedProcess): void {
+    this.changed.fire(process);
+  }
+
+  sample(process: WatchedProcess, sample: MemorySample): void {
+    this.sampled.fire({ process, sample });
+  }
+
+  byDebugSession(id: string): WatchedProcess | undefined {
+    return this.all.find((p) => p.debugSessionId === id && p.endedBecause === null);
+  }
+
+  /** Stops watching (the session or program ended, or the user asked). Its snapshots stay listed. */
+  async end(process: WatchedProcess, reason: string, detach = false): Promise<void> {
+    if (process.endedBecause !== null) return;
+    process.endedBecause = reason;
+    await process.target.dispose(detach).catch(() => {});
+    this.ended.fire(process);
+    this.changedActive();
+  }
+
+  active(): WatchedProcess | undefined {
+    const live = this.all.filter((p) => p.endedBecause === null);
+    let session = vscode.debug.activeDebugSession;
+    // A launcher session's process belongs to its child; a child's to itself.
+    while (session) {
+      const id = session.id;
+      const owned = live.find((p) => p.debugSessionId === id) ?? live.find((p) => p.parentSessionId === id);
+      if (owned) return owned;
+      session = session.parentSession;
+    }
+    return live[live.length - 1];
+  }
+
+  private changedActive(): void {
+    void vscode.commands.executeCommand('setContext', ContextKey.watching, this.active() !== undefined);
+    this.changed.fire(undefined);
+  }
+
+  dispose(): void {
+    for (const p of this.all) if (p.endedBecause === null) void p.target.dispose(p.debugSessionId === null);
+    this.subscription.dispose();
+    this.changed.dispose();
+    this.sampled.dispose();
+    this.ended.dispose();
+  }
+}

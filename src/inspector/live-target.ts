@@ -1,0 +1,135 @@
+import type { AllocationSite, MemorySample } from '../analysis/report.ts';
+import { AllocationSampler } from './allocation-sampler.ts';
+import { AsyncDump, dumpAsyncResources, installTracker, uninstallTracker } from './async-tracker.ts';
+import { CaptureOptions, HeapSnapshotter } from './capture.ts';
+import { MemorySampler } from './memory-sampler.ts';
+import { InspectorSession } from './session.ts';
+
+export interface LiveTargetOptions {
+  pollIntervalMs: number;
+  /** Run V8's sampling heap profiler; null: off. The interval in bytes, or 0 to fit the allocation rate. */
+  samplingIntervalBytes: number | null;
+  asyncTracking: boolean;
+  onSample?: (sample: MemorySample) => void;
+}
+
+export interface CapturedSnapshot {
+  file: string;
+  /** On the memory samples' clock. */
+  timeMs: number;
+  /** Snapshots of one epoch share V8's object ids; a new epoch starts when something reset them. */
+  epoch: number;
+  /** This capture found the ids reset since the previous one (another tool disabled the HeapProfiler). */
+  idsRestarted: boolean;
+}
+
+export interface TimedAsyncDump extends AsyncDump {
+  timeMs: number;
+}
+
+const PROBE_GROUP = 'leakscope-probe';
+
+/**
+ * One Node process watched while it runs (a debug session's, or one started with --inspect):
+ * its memory over time, heap snapshots on demand, async-resource dumps, allocation sampling.
+ * The connection may be shared with a debugger that can reset the HeapProfiler under us;
+ * every capture checks for that first.
+ */
+export class LiveTarget {
+  readonly memory: MemorySampler;
+  private readonly snapshotter: HeapSnapshotter;
+  private readonly allocations: AllocationSampler | null;
+  private allocationMode: 'alloc' | 'inuse' = 'alloc';
+  private probeId: string | null = null;
+  private epoch = 0;
+  private captures = 0;
+
+  constructor(
+    readonly session: InspectorSession,
+    private readonly options: LiveTargetOptions,
+  ) {
+    this.memory = new MemorySampler(session, { intervalMs: options.pollIntervalMs, onSample: options.onSample });
+    this.snapshotter = new HeapSnapshotter(session);
+    const interval = options.samplingIntervalBytes;
+    this.allocations = interval === null ? null : new AllocationSampler(session, interval > 0 ? interval : null);
+  }
+
+  /** Milliseconds on the samples' clock. */
+  now(): number {
+    return this.memory.elapsedMs();
+  }
+
+  async start(): Promise<void> {
+    this.memory.start();
+    await this.session.send('HeapProfiler.enable');
+    if (this.options.asyncTracking) await installTracker(this.session).catch(() => {});
+    await this.allocations?.start(this.allocationMode).catch(() => {});
+  }
+
+  /**
+   * Takes a heap snapshot. Between captures the allocation sampler alternates between
+   * counting everything allocated and counting only what is kept, so both stay current.
+   */
+  async capture(file: string, options: CaptureOptions = {}): Promise<CapturedSnapshot> {
+    const idsRestarted = await this.recoverFromReset();
+    await this.allocations?.stop().catch(() => {});
+    const path = await this.snapshotter.capture(file, options);
+    const timeMs = this.now();
+    this.captures++;
+    // V8 follows objects as the GC moves them only once it has taken a snapshot: read the probe after.
+    this.probeId = await this.objectIdProbe().catch(() => null);
+    // The snapshot collected garbage first: the reading right after it is a post-GC point.
+    await this.memory.sample(true);
+    this.allocationMode = this.captures % 2 === 1 ? 'inuse' : 'alloc';
+    await this.allocations?.start(this.allocationMode).catch(() => {});
+    return { file: path, timeMs, epoch: this.epoch, idsRestarted };
+  }
+
+  async dumpAsync(): Promise<TimedAsyncDump> {
+    const dump = await dumpAsyncResources(this.session);
+    return { ...dump, timeMs: this.now() };
+  }
+
+  allocationSites(limit: number): AllocationSite[] {
+    return this.allocations?.sites(limit) ?? [];
+  }
+
+  /**
+   * Node keeps object ids only while the HeapProfiler stays enabled; a debugger's own
+   * profile command disables it, which also stops our sampling. An object's id changing
+   * tells; then enable it again and start a new epoch of comparable snapshots.
+   */
+  private async recoverFromReset(): Promise<boolean> {
+    if (this.probeId === null) return false;
+    const id = await this.objectIdProbe().catch(() => null);
+    if (id === null || id === this.probeId) return false;
+    await this.session.send('HeapProfiler.enable');
+    this.epoch++;
+    this.allocations?.forget();
+    return true;
+  }
+
+  /** The heap object id of the global object: stable for as long as V8 keeps its ids. */
+  private async objectIdProbe(): Promise<string> {
+    const { result } = await this.session.send('Runtime.evaluate', { expression: 'globalThis', objectGroup: PROBE_GROUP, silent: true });
+    try {
+      const { heapSnapshotObjectId } = await this.session.send('HeapProfiler.getHeapObjectId', { objectId: result.objectId! });
+      return heapSnapshotObjectId;
+    } finally {
+      await this.session.send('Runtime.releaseObjectGroup', { objectGroup: PROBE_GROUP }).catch(() => {});
+    }
+  }
+
+  /** Stops watching; with `detach`, also takes out of the process everything we put in. */
+  async dispose(detach: boolean): Promise<void> {
+    this.memory.stop();
+    if (!this.session.isClosed) {
+      await this.allocations?.stop().catch(() => {});
+      if (detach) {
+        await uninstallTracker(this.session).catch(() => {});
+        await this.session.send('HeapProfiler.disable').catch(() => {});
+      }
+    }
+    await this.session.close();
+  }
+}
