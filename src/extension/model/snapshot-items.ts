@@ -12,7 +12,8 @@ export function snapshotItems(processes: readonly WatchedProcess[]): Item[] {
     .reverse()
     .filter((p) => p.snapshots.length > 0 || p.endedBecause === null)
     .map((p) => ({
-      id: `process/${p.key}`,
+      // A row first shown without children stays collapsed under its id: a new id once it has some.
+      id: `process/${p.key}/${p.snapshots.length > 0 ? 'snapshots' : 'none'}`,
       label: p.name,
       description: p.endedBecause === null ? 'watching' : 'ended',
       icon: p.endedBecause === null ? 'debug-alt' : 'debug-stop',

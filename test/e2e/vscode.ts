@@ -1,0 +1,225 @@
+// Real VS Code for end-to-end tests: code-server (installed by scripts/e2e-setup.sh) driven
+// through Debian's Chromium with playwright-core.
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { homedir, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+const CACHE = process.env.LEAKSCOPE_E2E_CACHE ?? join(homedir(), '.cache/leakscope-e2e');
+const ENTRY = join(CACHE, 'node_modules/code-server/out/node/entry.js');
+// Two cores: the server start and the first workbench load can take most of a minute.
+const STARTUP_MS = 120_000;
+
+// What a first start would otherwise show or fetch: welcome page, walkthroughs, prompts,
+// and lookups on the network this machine doesn't have.
+const QUIET_SETTINGS = {
+  'security.workspace.trust.enabled': false,
+  'workbench.startupEditor': 'none',
+  'workbench.welcomePage.walkthroughs.openOnInstall': false,
+  'workbench.tips.enabled': false,
+  'workbench.enableExperiments': false,
+  'telemetry.telemetryLevel': 'off',
+  'update.mode': 'none',
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'extensions.ignoreRecommendations': true,
+  'git.openRepositoryInParentFolders': 'never',
+  'npm.fetchOnlinePackageInfo': false,
+  'typescript.disableAutomaticTypeAcquisition': true,
+};
+
+export interface VSCodeOptions {
+  workspace: string;
+  /** A packaged extension, installed before the server starts. */
+  vsix?: string;
+  /** An extension folder loaded as in "Run Extension" (F5 in the extension's own repo). */
+  extensionDevelopmentPath?: string;
+  settings?: Record<string, unknown>;
+  /** Screenshots and code-server.log go here. */
+  outDir: string;
+}
+
+export interface VSCode {
+  page: Page;
+  /** Runs a command from the command palette by its exact title, e.g. "Debug: Start Debugging". */
+  runCommand(title: string): Promise<void>;
+  screenshot(name: string): Promise<string>;
+  /** Texts of the notification toasts on screen. */
+  notifications(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+export async function startVSCode(options: VSCodeOptions): Promise<VSCode> {
+  if (!existsSync(ENTRY)) throw new Error(`code-server is not installed at ${ENTRY}: run scripts/e2e-setup.sh first`);
+  const outDir = resolve(options.outDir);
+  const workspace = resolve(options.workspace);
+  const logFile = join(outDir, 'code-server.log');
+  mkdirSync(outDir, { recursive: true });
+  const home = mkdtempSync(join(tmpdir(), 'leakscope-vscode-'));
+  const userData = join(home, 'user-data');
+  const extensions = join(home, 'extensions');
+  mkdirSync(join(userData, 'User'), { recursive: true });
+  writeFileSync(join(userData, 'User/settings.json'), JSON.stringify({ ...QUIET_SETTINGS, ...options.settings }, null, 2));
+  const common = ['--user-data-dir', userData, '--extensions-dir', extensions];
+  // code-server and Chromium keep config, logs and caches under these; not in the user's home.
+  const env = { ...process.env, XDG_CONFIG_HOME: join(home, 'config'), XDG_DATA_HOME: join(home, 'data'), XDG_CACHE_HOME: join(home, 'cache') };
+
+  if (options.vsix) {
+    await promisify(execFile)(process.execPath, [ENTRY, ...common, '--install-extension', resolve(options.vsix), '--force'], { env });
+  }
+
+  const port = await freePort();
+  const log = openSync(logFile, 'w');
+  // Its own process group, so close() can stop the server and everything it started.
+  const server = spawn(
+    process.execPath,
+    [ENTRY, ...common, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', workspace],
+    { detached: true, env, stdio: ['ignore', log, log] },
+  );
+  closeSync(log);
+
+  let browser: Browser | undefined;
+  const close = async () => {
+    await browser?.close().catch(() => {});
+    await stop(server);
+    rmSync(home, { recursive: true, force: true });
+  };
+
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    await waitForServer(base, server, logFile);
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      headless: true,
+      env,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    const url = new URL(base);
+    url.searchParams.set('folder', workspace);
+    if (options.extensionDevelopmentPath) {
+      // The web workbench reads launch arguments from the payload parameter; the extension
+      // lives on the server, so its location is a vscode-remote URI.
+      const location = `vscode-remote://${url.host}${resolve(options.extensionDevelopmentPath)}`;
+      url.searchParams.set('payload', JSON.stringify([['extensionDevelopmentPath', location]]));
+    }
+    await page.goto(url.href);
+    await page.locator('.monaco-workbench').waitFor({ timeout: STARTUP_MS }).catch(() => {
+      throw new Error(`the workbench did not load within ${STARTUP_MS / 1000} s; see ${logFile}`);
+    });
+    await waitForExtensionHost(join(userData, 'logs'), logFile);
+
+    return {
+      page,
+      close,
+      async runCommand(title) {
+        const input = page.locator('.quick-input-widget input.input');
+        // Rows are filtered fuzzily; pick the one whose label is exactly the title.
+        const row = page.locator('.quick-input-list .monaco-list-row').filter({
+          has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(title)}$`) }),
+        });
+        // The palette lists the commands enabled when it opens; a command whose `when` clause
+        // its extension satisfies on activation comes later: reopen until it is there.
+        const deadline = Date.now() + 30_000;
+        for (;;) {
+          await page.keyboard.press('F1');
+          await input.fill(`>${title}`);
+          try {
+            await row.first().click({ timeout: 2000 });
+            return;
+          } catch {
+            if (Date.now() > deadline) throw new Error(`no command titled "${title}" in the command palette`);
+            await page.keyboard.press('Escape');
+          }
+        }
+      },
+      async screenshot(name) {
+        const path = join(outDir, `${name}.png`);
+        await page.screenshot({ path });
+        return path;
+      },
+      async notifications() {
+        return page.locator('.notifications-toasts .notification-list-item-message').filter({ visible: true }).allInnerTexts();
+      },
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? done(address.port) : fail(new Error('no port'))));
+    });
+  });
+}
+
+async function waitForServer(base: string, server: ChildProcess, logFile: string): Promise<void> {
+  const deadline = Date.now() + STARTUP_MS;
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null || server.signalCode !== null) {
+      throw new Error(`code-server exited (${server.exitCode ?? server.signalCode}):\n${readFileSync(logFile, 'utf8').slice(-2000)}`);
+    }
+    const ok = await fetch(`${base}/healthz`).then((r) => r.ok, () => false);
+    if (ok) return;
+    await sleep(250);
+  }
+  throw new Error(`code-server did not listen on ${base} within ${STARTUP_MS / 1000} s; see ${logFile}`);
+}
+
+// Until the extension host runs, F5 finds no enabled debugger and extension commands do
+// nothing. It logs this line once it has run the extensions that start with it.
+async function waitForExtensionHost(logs: string, logFile: string): Promise<void> {
+  const deadline = Date.now() + STARTUP_MS;
+  while (Date.now() < deadline) {
+    const hostLogs = existsSync(logs) ? readdirSync(logs, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('remoteexthost.log')) : [];
+    if (hostLogs.some((f) => readFileSync(join(logs, f), 'utf8').includes('Eager extensions activated'))) return;
+    await sleep(250);
+  }
+  throw new Error(`the extension host did not start within ${STARTUP_MS / 1000} s; see ${logFile}`);
+}
+
+// The debugged program and terminals run in sessions of their own, outside the group:
+// collect every descendant before any of them dies and its children are re-parented.
+async function stop(server: ChildProcess): Promise<void> {
+  if (server.pid === undefined || server.exitCode !== null || server.signalCode !== null) return;
+  const exited = new Promise((done) => server.once('exit', done));
+  for (const pid of [-server.pid, ...descendants(server.pid)]) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  await exited;
+}
+
+function descendants(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // The parent pid is the second field after the command name, which is in parentheses
+      // and may contain spaces.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const found = [...(children.get(root) ?? [])];
+  for (let i = 0; i < found.length; i++) found.push(...(children.get(found[i]!) ?? []));
+  return found;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
