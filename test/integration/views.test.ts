@@ -54,8 +54,9 @@ test('Suspects and CodeLens after three captures of the Map cache: the Map, its 
   assert.match(first.description!, /^\+[\d.]+ [KM]B \(\+[\d,]+ entries\) in \d+ s · [\d.]+ [KM]B$/);
   assert.deepEqual([first.location?.file, first.location?.line], [script, 5]);
   const path = first.children!.find((c) => c.id.endsWith('/path'))!;
-  const declared = path.children!.find((step) => step.label === '(module map-cache.js) sessions');
-  assert.equal(declared?.location?.line, 5, 'the path step opens the declaration');
+  // Nearest holder first: the Map, then the variable that holds it, which opens its declaration.
+  assert.deepEqual(path.children!.slice(0, 2).map((step) => step.label), ['Map', '(module map-cache.js) sessions']);
+  assert.equal(path.children![1].location?.line, 5, 'the path step opens the declaration');
 
   const lenses = lineFindings(findings, script);
   const onMap = lenses.find((l) => l.line === 5);

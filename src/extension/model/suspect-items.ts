@@ -41,15 +41,22 @@ export function suspectItems(findings: Findings | null): Item[] {
 
 function suspectItem(findings: Findings, s: Suspect, rank: number): Item {
   const id = suspectId(findings, rank);
+  // Nearest holder first, as DevTools lists retainers: the program's own reference shows at once,
+  // the long way from the GC roots through Node's internals comes after.
+  const steps = s.retainerPath.map((text, k) => ({ text, location: s.retainerLocations[k] ?? null, k })).reverse();
   const path: Item = {
     id: `${id}/path`,
-    label: 'Retainer path, from the GC roots',
+    label: 'Held by (nearest first, up to the GC roots)',
     icon: 'references',
     expanded: true,
-    children: s.retainerPath.map((text, k) => {
-      const location = s.retainerLocations[k] ?? null;
-      return { id: `${id}/path/${k}`, label: text, description: location ? shortPlace(location) : undefined, tooltip: text, location, icon: location ? 'go-to-file' : 'circle-small' };
-    }),
+    children: steps.map(({ text, location, k }) => ({
+      id: `${id}/path/${k}`,
+      label: text,
+      description: location ? shortPlace(location) : undefined,
+      tooltip: text,
+      location,
+      icon: location ? 'go-to-file' : 'circle-small',
+    })),
   };
   const children: Item[] = [path];
   if (s.allocatedIn) {

@@ -1,0 +1,124 @@
+// The Map-cache example debugged in a real VS Code: live memory, three captures from the
+// debug toolbar, suspect 1 with its growth, and a click that lands on the declaring line.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Frame, Page } from 'playwright-core';
+import { startVSCode, type VSCode } from './vscode.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const OUT = join(ROOT, 'test-output/e2e/map-cache');
+let vscode: VSCode;
+let workspace: string;
+
+before(async () => {
+  // A copy: the tests must never write into the repository's examples.
+  workspace = join(mkdtempSync(join(tmpdir(), 'leakscope-e2e-')), 'examples');
+  cpSync(join(ROOT, 'examples'), workspace, { recursive: true });
+  vscode = await startVSCode({ workspace, vsix: join(ROOT, 'leakscope.vsix'), outDir: OUT });
+});
+
+after(async () => {
+  await vscode?.close();
+});
+
+/** "13 MB" → bytes. */
+function bytes(text: string): number {
+  const match = /([\d.]+)\s*(B|KB|MB|GB)/.exec(text);
+  assert.ok(match, `no size in "${text}"`);
+  return Number(match[1]) * 1024 ** ['B', 'KB', 'MB', 'GB'].indexOf(match[2]);
+}
+
+/** The Memory Growth panel's document: a webview, two iframes deep. */
+async function panel(page: Page): Promise<Frame> {
+  for (let k = 0; k < 100; k++) {
+    for (const frame of page.frames()) {
+      if (await frame.locator('.chart').count().catch(() => 0)) return frame;
+    }
+    await sleep(200);
+  }
+  throw new Error('the Memory Growth panel did not load');
+}
+
+/** A live-chart legend value as the panel shows it with the mouse away: "External: 53 MB". */
+async function legendValue(frame: Frame, series: string): Promise<number> {
+  const row = frame.locator('.live .u-series', { hasText: series }).first();
+  return bytes(await row.locator('.u-value').innerText());
+}
+
+function leakscopePane(page: Page, title: string) {
+  return page.locator('[id="workbench.view.extension.leakscope"] .pane', { has: page.locator('.pane-header', { hasText: title }) });
+}
+
+test('debugging the Map cache: the status bar item appears and the Memory Growth chart rises', async () => {
+  const { page } = vscode;
+  await page.keyboard.press('F5');
+  await page.locator('.debug-toolbar').waitFor({ timeout: 60_000 });
+  const status = page.locator('.statusbar-item', { hasText: /\d+(\.\d+)? [KMG]?B [↑↓→]/ });
+  await status.waitFor({ timeout: 30_000 });
+  await page.locator('.activitybar [aria-label^="Leakscope"]').first().click();
+  const frame = await panel(page);
+  await frame.locator('.live .u-series', { hasText: 'External' }).waitFor({ timeout: 30_000 });
+  const before = await legendValue(frame, 'External');
+  await sleep(5000);
+  const after = await legendValue(frame, 'External');
+  // Each session holds a 2 KB Buffer outside the JS heap, 2,000 sessions a second.
+  assert.ok(after > before + 4 * 1024 * 1024, `external memory went from ${before} to ${after} bytes`);
+  assert.match(await status.innerText(), /↑/, 'the status bar shows the heap rising');
+  await vscode.screenshot('1-live-memory');
+});
+
+test('three captures from the debug toolbar: progress, then the Map as suspect 1 with its growth', async () => {
+  const { page } = vscode;
+  const capture = page.locator('.debug-toolbar .action-label[aria-label*="Capture Heap Snapshot"]');
+  const progress = page.locator('.notification-toast', { hasText: 'capturing a heap snapshot' });
+  const analysing = page.locator('.notification-toast', { hasText: /comparing \d snapshots|analysing/ });
+  for (let k = 1; k <= 3; k++) {
+    await capture.click();
+    await progress.waitFor({ timeout: 10_000 });
+    assert.match(await progress.innerText(), /Map cache/);
+    await progress.waitFor({ state: 'detached', timeout: 60_000 });
+    await analysing.waitFor({ state: 'detached', timeout: 60_000 });
+    const snapshots = leakscopePane(page, 'Snapshots').locator('.monaco-list-row', { hasText: /^#\d/ });
+    await snapshots.nth(k - 1).waitFor({ timeout: 10_000 });
+    assert.equal(await snapshots.count(), k, `Snapshots lists ${k} snapshot(s)`);
+    if (k < 3) await sleep(2500);
+  }
+  const suspects = leakscopePane(page, 'Suspects');
+  const verdict = suspects.locator('.monaco-list-row').first();
+  await verdict.filter({ hasText: /^Leak: / }).waitFor({ timeout: 30_000 });
+  const first = suspects.locator('.monaco-list-row').nth(1);
+  const text = await first.innerText();
+  assert.match(text, /^1\. Map `sessions` keeps growing/);
+  const growth = /\+([\d.]+ [KM]B) \(\+([\d,]+) entries\) in (\d+) s/.exec(text);
+  assert.ok(growth, `no growth in "${text}"`);
+  assert.ok(bytes(growth[1]) > 1024 * 1024 && Number(growth[2].replace(/,/g, '')) > 5000, text);
+  await vscode.screenshot('2-suspects');
+});
+
+test("clicking the suspect opens map-cache.js on the Map's line, with the CodeLens above it", async () => {
+  const { page } = vscode;
+  const first = leakscopePane(page, 'Suspects').locator('.monaco-list-row', { hasText: '1. Map' });
+  await first.click();
+  const editor = page.locator('.editor-instance .monaco-editor').first();
+  await page.locator('.tab.active', { hasText: 'map-cache.js' }).waitFor({ timeout: 15_000 });
+  await editor.locator('.line-numbers.active-line-number', { hasText: /^5$/ }).waitFor({ timeout: 10_000 });
+  const lens = editor.locator('.codelens-decoration', { hasText: 'retained' });
+  await lens.waitFor({ timeout: 30_000 });
+  assert.match(await lens.innerText(), /^Leakscope: [\d.]+ [KM]B retained · [\d,]+ entries · \+[\d.]+ [KM]B since #1/);
+  // The lens sits right above line 5: the next line number below it in the editor is 5.
+  const lensTop = (await lens.boundingBox())!.y;
+  const lineFive = (await editor.locator('.line-numbers', { hasText: /^5$/ }).boundingBox())!.y;
+  assert.ok(lineFive > lensTop && lineFive - lensTop < 30, `lens at y=${lensTop}, line 5 at y=${lineFive}`);
+  // A click also expanded the suspect: what holds it, nearest first, each step a row.
+  if ((await first.getAttribute('aria-expanded')) !== 'true') await first.locator('.monaco-tl-twistie').click();
+  const holder = leakscopePane(page, 'Suspects').locator('.monaco-list-row', { hasText: '(module map-cache.js) sessions' });
+  await holder.waitFor({ timeout: 10_000 });
+  assert.match(await holder.innerText(), /map-cache\.js:5$/, 'the step names the line it opens');
+  await vscode.screenshot('3-suspect-at-line');
+  await page.keyboard.press('Shift+F5');
+  await page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 30_000 });
+});
