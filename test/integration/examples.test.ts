@@ -28,7 +28,8 @@ test('stuck workers: the map of parked resolvers, and the workers suspended at t
   const pending = find(suspects, 'collection');
   assert.equal(pending.heldBy, 'pending');
   assert.equal(pending.location?.line, 6);
-  assert.ok(pending.countGrowth! >= 600, `+${pending.countGrowth} entries`);
+  // 400 a second when the machine is idle; a loaded CI machine runs the timer less often.
+  assert.ok(pending.countGrowth! >= 200, `+${pending.countGrowth} entries`);
   const workers = find(suspects, 'async');
   assert.match(workers.title, /^worker\(\) suspended at await/);
   assert.equal(workers.location?.line, 16);
