@@ -28,6 +28,21 @@ async function enoughMemory(process: WatchedProcess): Promise<boolean> {
   return go === 'Capture Anyway';
 }
 
+/** How long a failed capture waits to learn whether the session was ending. */
+const END_GRACE_MS = 3000;
+
+/**
+ * Whether the process stopped being watched, now or within a moment. When a debug session
+ * stops, js-debug first answers the pending snapshot request with "Connection is closed";
+ * the disconnect and the session's end arrive just after that failure.
+ */
+async function endsSoon(process: WatchedProcess): Promise<boolean> {
+  for (const deadline = Date.now() + END_GRACE_MS; process.endedBecause === null && Date.now() < deadline; ) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return process.endedBecause !== null;
+}
+
 export class CaptureCommands {
   constructor(
     private readonly processes: Processes,
@@ -65,7 +80,7 @@ export class CaptureCommands {
     } catch (error) {
       const message = (error as Error).message;
       if (message === 'cancelled') void vscode.window.showInformationMessage('Leakscope: snapshot cancelled; nothing was saved.');
-      else if (error instanceof CaptureError && process.endedBecause !== null) {
+      else if (error instanceof CaptureError && (await endsSoon(process))) {
         void vscode.window.showErrorMessage(`Leakscope: ${process.endedBecause} during the heap snapshot; nothing was saved.`);
       } else void vscode.window.showErrorMessage(`Leakscope: the heap snapshot failed: ${message}`);
       return;

@@ -32,17 +32,6 @@ function bytes(text: string): number {
   return Number(match[1]) * 1024 ** ['B', 'KB', 'MB', 'GB'].indexOf(match[2]);
 }
 
-/** The Memory Growth panel's document: a webview, two iframes deep. */
-async function panel(page: Page): Promise<Frame> {
-  for (let k = 0; k < 100; k++) {
-    for (const frame of page.frames()) {
-      if (await frame.locator('.chart').count().catch(() => 0)) return frame;
-    }
-    await sleep(200);
-  }
-  throw new Error('the Memory Growth panel did not load');
-}
-
 /** A live-chart legend value as the panel shows it with the mouse away: "External: 53 MB". */
 async function legendValue(frame: Frame, series: string): Promise<number> {
   const row = frame.locator('.live .u-series', { hasText: series }).first();
@@ -60,7 +49,7 @@ test('debugging the Map cache: the status bar item appears and the Memory Growth
   const status = page.locator('.statusbar-item', { hasText: /\d+(\.\d+)? [KMG]?B [↑↓→]/ });
   await status.waitFor({ timeout: 30_000 });
   await page.locator('.activitybar [aria-label^="Leakscope"]').first().click();
-  const frame = await panel(page);
+  const frame = await vscode.memoryPanel();
   await frame.locator('.live .u-series', { hasText: 'External' }).waitFor({ timeout: 30_000 });
   const before = await legendValue(frame, 'External');
   await sleep(5000);

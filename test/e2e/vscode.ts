@@ -7,7 +7,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
 
 const CACHE = process.env.LEAKSCOPE_E2E_CACHE ?? join(homedir(), '.cache/leakscope-e2e');
 const ENTRY = join(CACHE, 'node_modules/code-server/out/node/entry.js');
@@ -45,6 +45,8 @@ export interface VSCodeOptions {
 
 export interface VSCode {
   page: Page;
+  /** The Memory Growth panel's document: a webview, two iframes deep. */
+  memoryPanel(): Promise<Frame>;
   /** Runs a command from the command palette by its exact title, e.g. "Debug: Start Debugging". */
   runCommand(title: string): Promise<void>;
   screenshot(name: string): Promise<string>;
@@ -136,6 +138,14 @@ export async function startVSCode(options: VSCodeOptions): Promise<VSCode> {
             await page.keyboard.press('Escape');
           }
         }
+      },
+      async memoryPanel() {
+        for (const deadline = Date.now() + 30_000; Date.now() < deadline; await sleep(200)) {
+          for (const frame of page.frames()) {
+            if (await frame.locator('.chart.suspects').count().catch(() => 0)) return frame;
+          }
+        }
+        throw new Error('the Memory Growth panel did not load');
       },
       async screenshot(name) {
         const path = join(outDir, `${name}.png`);
