@@ -7,9 +7,15 @@ import type { Item } from './model/item.ts';
 import type { SourceRef } from '../analysis/report.ts';
 import { Processes } from './processes.ts';
 
-/** Files picked in the Explorer, or rows picked in Snapshots: the snapshots they stand for, oldest first. */
+/**
+ * Files picked in the Explorer, or rows picked in Snapshots: the snapshots they stand for, oldest first.
+ * The Explorer offers the command when the clicked file is a snapshot but passes the whole
+ * selection, which may hold other files: only `.heapsnapshot` files count.
+ */
 function snapshotFiles(picked: Array<vscode.Uri | Item | undefined>): string[] {
-  const files = picked.map((p) => (p instanceof vscode.Uri ? p.fsPath : p?.file)).filter((f): f is string => !!f && existsSync(f));
+  const files = picked
+    .map((p) => (p instanceof vscode.Uri ? p.fsPath : p?.file))
+    .filter((f): f is string => !!f && /\.heapsnapshot$/i.test(f) && existsSync(f));
   return [...new Set(files)].sort((a, b) => statSync(a).mtimeMs - statSync(b).mtimeMs);
 }
 
