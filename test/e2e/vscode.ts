@@ -7,7 +7,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
+import { _electron, chromium, type Browser, type Frame, type Page } from 'playwright-core';
 
 const CACHE = process.env.LEAKSCOPE_E2E_CACHE ?? join(homedir(), '.cache/leakscope-e2e');
 const ENTRY = join(CACHE, 'node_modules/code-server/out/node/entry.js');
@@ -34,12 +34,10 @@ const QUIET_SETTINGS = {
 
 export interface VSCodeOptions {
   workspace: string;
-  /** A packaged extension, installed before the server starts. */
+  /** A packaged extension, installed before VS Code starts. */
   vsix?: string;
-  /** An extension folder loaded as in "Run Extension" (F5 in the extension's own repo). */
-  extensionDevelopmentPath?: string;
   settings?: Record<string, unknown>;
-  /** Screenshots and code-server.log go here. */
+  /** Screenshots and vscode.log (code-server's output) go here. */
   outDir: string;
 }
 
@@ -56,60 +54,29 @@ export interface VSCode {
 }
 
 export async function startVSCode(options: VSCodeOptions): Promise<VSCode> {
-  if (!existsSync(ENTRY)) throw new Error(`code-server is not installed at ${ENTRY}: run scripts/e2e-setup.sh first`);
   const outDir = resolve(options.outDir);
   const workspace = resolve(options.workspace);
-  const logFile = join(outDir, 'code-server.log');
+  const logFile = join(outDir, 'vscode.log');
   mkdirSync(outDir, { recursive: true });
   const home = mkdtempSync(join(tmpdir(), 'leakscope-vscode-'));
   const userData = join(home, 'user-data');
   const extensions = join(home, 'extensions');
   mkdirSync(join(userData, 'User'), { recursive: true });
   writeFileSync(join(userData, 'User/settings.json'), JSON.stringify({ ...QUIET_SETTINGS, ...options.settings }, null, 2));
-  const common = ['--user-data-dir', userData, '--extensions-dir', extensions];
-  // code-server and Chromium keep config, logs and caches under these; not in the user's home.
+  const dirs = ['--user-data-dir', userData, '--extensions-dir', extensions];
+  // VS Code and Chromium keep config, logs and caches under these; not in the user's home.
   const env = { ...process.env, XDG_CONFIG_HOME: join(home, 'config'), XDG_DATA_HOME: join(home, 'data'), XDG_CACHE_HOME: join(home, 'cache') };
+  const vsix = options.vsix && resolve(options.vsix);
+  const desktop = process.env.LEAKSCOPE_E2E_TARGET === 'desktop';
 
-  if (options.vsix) {
-    await promisify(execFile)(process.execPath, [ENTRY, ...common, '--install-extension', resolve(options.vsix), '--force'], { env });
-  }
-
-  const port = await freePort();
-  const log = openSync(logFile, 'w');
-  // Its own process group, so close() can stop the server and everything it started.
-  const server = spawn(
-    process.execPath,
-    [ENTRY, ...common, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', workspace],
-    { detached: true, env, stdio: ['ignore', log, log] },
-  );
-  closeSync(log);
-
-  let browser: Browser | undefined;
+  let opened: Opened | undefined;
   const close = async () => {
-    await browser?.close().catch(() => {});
-    await stop(server);
+    await opened?.shutdown();
     rmSync(home, { recursive: true, force: true });
   };
-
   try {
-    const base = `http://127.0.0.1:${port}`;
-    await waitForServer(base, server, logFile);
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      env,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-    const url = new URL(base);
-    url.searchParams.set('folder', workspace);
-    if (options.extensionDevelopmentPath) {
-      // The web workbench reads launch arguments from the payload parameter; the extension
-      // lives on the server, so its location is a vscode-remote URI.
-      const location = `vscode-remote://${url.host}${resolve(options.extensionDevelopmentPath)}`;
-      url.searchParams.set('payload', JSON.stringify([['extensionDevelopmentPath', location]]));
-    }
-    await page.goto(url.href);
+    opened = desktop ? await openDesktop(workspace, vsix, dirs, env) : await openCodeServer(workspace, vsix, dirs, env, logFile);
+    const { page } = opened;
     await page.locator('.monaco-workbench').waitFor({ timeout: STARTUP_MS }).catch(() => {
       throw new Error(`the workbench did not load within ${STARTUP_MS / 1000} s; see ${logFile}`);
     });
@@ -162,6 +129,77 @@ export async function startVSCode(options: VSCodeOptions): Promise<VSCode> {
   }
 }
 
+interface Opened {
+  page: Page;
+  shutdown(): Promise<void>;
+}
+
+/** code-server on a free local port, its workbench in headless Debian Chromium. */
+async function openCodeServer(workspace: string, vsix: string | undefined, dirs: string[], env: NodeJS.ProcessEnv, logFile: string): Promise<Opened> {
+  if (!existsSync(ENTRY)) throw new Error(`code-server is not installed at ${ENTRY}: run scripts/e2e-setup.sh first`);
+  if (vsix) await promisify(execFile)(process.execPath, [ENTRY, ...dirs, '--install-extension', vsix, '--force'], { env });
+  const port = await freePort();
+  const log = openSync(logFile, 'w');
+  // Its own process group, so shutdown() can stop the server and everything it started.
+  const server = spawn(
+    process.execPath,
+    [ENTRY, ...dirs, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', workspace],
+    { detached: true, env, stdio: ['ignore', log, log] },
+  );
+  closeSync(log);
+  let browser: Browser | undefined;
+  const shutdown = async () => {
+    await browser?.close().catch(() => {});
+    await stop(server);
+  };
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    await waitForServer(base, server, logFile);
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      headless: true,
+      env,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    await page.goto(`${base}/?folder=${encodeURIComponent(workspace)}`);
+    return { page, shutdown };
+  } catch (error) {
+    await shutdown();
+    throw error;
+  }
+}
+
+/** The parts of @vscode/test-electron the desktop mode uses; installed only where it can download VS Code. */
+interface TestElectron {
+  downloadAndUnzipVSCode(version?: string): Promise<string>;
+  resolveCliArgsFromVSCodeExecutablePath(executable: string): string[];
+}
+
+/**
+ * Desktop VS Code, downloaded by @vscode/test-electron and driven through Playwright's
+ * Electron launcher, as VS Code's own smoke tests do. Not available on machines that
+ * cannot download VS Code (CI here uses code-server).
+ */
+async function openDesktop(workspace: string, vsix: string | undefined, dirs: string[], env: NodeJS.ProcessEnv): Promise<Opened> {
+  const module = '@vscode/test-electron';
+  const testElectron = (await import(module).catch(() => {
+    throw new Error('LEAKSCOPE_E2E_TARGET=desktop needs @vscode/test-electron: npm install --no-save @vscode/test-electron');
+  })) as TestElectron;
+  const executable = await testElectron.downloadAndUnzipVSCode(process.env.LEAKSCOPE_E2E_VSCODE_VERSION ?? 'stable');
+  if (vsix) {
+    const [cli, ...cliArgs] = testElectron.resolveCliArgsFromVSCodeExecutablePath(executable);
+    await promisify(execFile)(cli, [...cliArgs, ...dirs, '--install-extension', vsix, '--force'], { env });
+  }
+  const app = await _electron.launch({
+    executablePath: executable,
+    args: [workspace, ...dirs, '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes', '--disable-telemetry', '--no-sandbox', '--disable-gpu'],
+    env: env as Record<string, string>,
+  });
+  const page = await app.firstWindow();
+  return { page, shutdown: () => app.close().catch(() => {}) };
+}
+
 function freePort(): Promise<number> {
   return new Promise((done, fail) => {
     const probe = createServer().listen(0, '127.0.0.1', () => {
@@ -189,7 +227,7 @@ async function waitForServer(base: string, server: ChildProcess, logFile: string
 async function waitForExtensionHost(logs: string, logFile: string): Promise<void> {
   const deadline = Date.now() + STARTUP_MS;
   while (Date.now() < deadline) {
-    const hostLogs = existsSync(logs) ? readdirSync(logs, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('remoteexthost.log')) : [];
+    const hostLogs = existsSync(logs) ? readdirSync(logs, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('exthost.log')) : [];
     if (hostLogs.some((f) => readFileSync(join(logs, f), 'utf8').includes('Eager extensions activated'))) return;
     await sleep(250);
   }
