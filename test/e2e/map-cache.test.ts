@@ -58,6 +58,15 @@ test('debugging the Map cache: the status bar item appears and the Memory Growth
   assert.ok(after > before + 4 * 1024 * 1024, `external memory went from ${before} to ${after} bytes`);
   assert.match(await status.innerText(), /↑/, 'the status bar shows the heap rising');
   await vscode.screenshot('1-live-memory');
+
+  // Hidden and shown again, the panel starts over and gets the whole series back.
+  const header = page.locator('[id="workbench.view.extension.leakscope"] .pane-header', { hasText: 'Memory Growth' });
+  await header.click();
+  await header.click();
+  const reloaded = await vscode.memoryPanel();
+  await reloaded.locator('header .session', { hasText: 'Map cache' }).waitFor({ timeout: 30_000 });
+  await reloaded.locator('.live .u-series', { hasText: 'External' }).waitFor({ timeout: 30_000 });
+  assert.ok((await legendValue(reloaded, 'External')) >= after, 'the chart came back with its readings');
 });
 
 test('three captures from the debug toolbar: progress, then the Map as suspect 1 with its growth', async () => {
