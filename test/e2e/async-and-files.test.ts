@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { Locator } from 'playwright-core';
-import { startVSCode, type VSCode } from './vscode.ts';
+import { bytes, escapeRegExp, startVSCode, type VSCode } from './vscode.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const SNAPSHOT = 'fixture.heapsnapshot';
@@ -92,7 +92,7 @@ test('Debug the stuck-workers example and click Dump Async Resources: the awaiti
 test('Analyze with Leakscope on a .heapsnapshot from the Explorer: Top Retainers fills', { timeout: 120_000 }, () => explained('files', async () => {
   const { page } = vscode;
   await showContainer('Explorer', page.locator('[id="workbench.view.explorer"]'));
-  await contextMenu(page.locator('.explorer-folders-view .monaco-list-row', { hasText: SNAPSHOT }), 'Analyze with Leakscope');
+  await vscode.contextMenu(page.locator('.explorer-folders-view .monaco-list-row', { hasText: SNAPSHOT }), 'Analyze with Leakscope');
 
   // The analysis ends by showing Top Retainers.
   const tree = pane('Top Retainers');
@@ -129,22 +129,6 @@ async function explained(name: string, body: () => Promise<void>): Promise<void>
   }
 }
 
-/**
- * Runs an item of a row's context menu. A menu item takes mouse clicks only once a timer
- * has run after it showed (VS Code's guard against the click that opened it), which on a
- * busy machine comes late and the click is lost: focus the item with the mouse, then Enter.
- */
-async function contextMenu(target: Locator, label: string): Promise<void> {
-  const { page } = vscode;
-  await target.click({ button: 'right', timeout: 30_000 });
-  const menu = page.locator('.context-view .monaco-menu');
-  const item = menu.locator('.action-item').filter({ has: page.locator('.action-label', { hasText: new RegExp(`^${escapeRegExp(label)}$`) }) });
-  await item.hover({ timeout: 10_000 });
-  await item.and(page.locator('.focused')).waitFor({ timeout: 10_000 });
-  await page.keyboard.press('Enter');
-  await menu.waitFor({ state: 'hidden', timeout: 10_000 });
-}
-
 function leakscope(): Locator {
   return vscode.page.locator('[id="workbench.view.extension.leakscope"]');
 }
@@ -176,18 +160,8 @@ async function description(item: Locator): Promise<string> {
   return (await item.locator('.label-description').innerText()).trim();
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
 /** `11,280` → 11280. */
 function count(text: string): number {
   return Number(text.replaceAll(',', ''));
 }
 
-/** `1.3 MB` → bytes. */
-function bytes(text: string): number {
-  const match = /([\d.]+) (B|KB|MB|GB|TB)/.exec(text);
-  assert.ok(match, `no size in "${text}"`);
-  return Number(match[1]) * 1024 ** ['B', 'KB', 'MB', 'GB', 'TB'].indexOf(match[2]!);
-}

@@ -2,35 +2,31 @@
 // debug toolbar, suspect 1 with its growth, and a click that lands on the declaring line.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Frame, Page } from 'playwright-core';
-import { startVSCode, type VSCode } from './vscode.ts';
+import { bytes, startVSCode, type VSCode } from './vscode.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const OUT = join(ROOT, 'test-output/e2e/map-cache');
 let vscode: VSCode;
 let workspace: string;
+let snapshotFolder: string;
 
 before(async () => {
   // A copy: the tests must never write into the repository's examples.
-  workspace = join(mkdtempSync(join(tmpdir(), 'leakscope-e2e-')), 'examples');
+  const scratch = mkdtempSync(join(tmpdir(), 'leakscope-e2e-'));
+  workspace = join(scratch, 'examples');
+  snapshotFolder = join(scratch, 'snapshots');
   cpSync(join(ROOT, 'examples'), workspace, { recursive: true });
-  vscode = await startVSCode({ workspace, vsix: join(ROOT, 'leakscope.vsix'), outDir: OUT });
+  vscode = await startVSCode({ workspace, vsix: join(ROOT, 'leakscope.vsix'), outDir: OUT, settings: { 'leakscope.snapshotFolder': snapshotFolder } });
 });
 
 after(async () => {
   await vscode?.close();
 });
-
-/** "13 MB" → bytes. */
-function bytes(text: string): number {
-  const match = /([\d.]+)\s*(B|KB|MB|GB)/.exec(text);
-  assert.ok(match, `no size in "${text}"`);
-  return Number(match[1]) * 1024 ** ['B', 'KB', 'MB', 'GB'].indexOf(match[2]);
-}
 
 /** A live-chart legend value as the panel shows it with the mouse away: "External: 53 MB". */
 async function legendValue(frame: Frame, series: string): Promise<number> {
@@ -119,4 +115,29 @@ test("clicking the suspect opens map-cache.js on the Map's line, with the CodeLe
   await vscode.screenshot('3-suspect-at-line');
   await page.keyboard.press('Shift+F5');
   await page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 30_000 });
+});
+
+test('Snapshots: the session keeps its three after it ends; compare two of them, delete one', async () => {
+  const { page } = vscode;
+  const pane = leakscopePane(page, 'Snapshots');
+  const rows = pane.locator('.monaco-list-row', { hasText: /^#\d/ });
+  assert.equal(await rows.count(), 3);
+  const onDisk = () => readdirSync(snapshotFolder).filter((f) => f.endsWith('.heapsnapshot')).sort();
+  assert.equal(onDisk().length, 3);
+
+  await rows.nth(0).click();
+  await rows.nth(2).click({ modifiers: ['ControlOrMeta'] });
+  await vscode.contextMenu(rows.nth(2), 'Compare Selected Snapshots');
+  // Two snapshots can show growth but not that it goes on.
+  const verdict = leakscopePane(page, 'Suspects').locator('.monaco-list-row').first();
+  await verdict.filter({ hasText: /^Need another snapshot: 1 object\(s\) grew between the two snapshots/ }).waitFor({ timeout: 60_000 });
+
+  const second = rows.nth(1);
+  const name = onDisk()[1];
+  await vscode.contextMenu(second, 'Delete Snapshot');
+  await page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Delete$/ }).click();
+  await rows.nth(2).waitFor({ state: 'detached', timeout: 10_000 });
+  assert.equal(await rows.count(), 2);
+  assert.ok(!onDisk().includes(name), `${name} is still on disk`);
+  await vscode.screenshot('4-snapshots');
 });

@@ -7,7 +7,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { _electron, chromium, type Browser, type Frame, type Page } from 'playwright-core';
+import { _electron, chromium, type Browser, type Frame, type Locator, type Page } from 'playwright-core';
 
 const CACHE = process.env.LEAKSCOPE_E2E_CACHE ?? join(homedir(), '.cache/leakscope-e2e');
 const ENTRY = join(CACHE, 'node_modules/code-server/out/node/entry.js');
@@ -48,6 +48,8 @@ export interface VSCode {
   /** Runs a command from the command palette by its exact title, e.g. "Debug: Start Debugging". */
   runCommand(title: string): Promise<void>;
   screenshot(name: string): Promise<string>;
+  /** Runs an item of the context menu of `target` (a row), by its exact label. */
+  contextMenu(target: Locator, label: string): Promise<void>;
   /** Texts of the notification toasts on screen. */
   notifications(): Promise<string[]>;
   close(): Promise<void>;
@@ -113,6 +115,18 @@ export async function startVSCode(options: VSCodeOptions): Promise<VSCode> {
           }
         }
         throw new Error('the Memory Growth panel did not load');
+      },
+      async contextMenu(target, label) {
+        // A menu item takes mouse clicks only once a timer has run after it showed (VS Code's
+        // guard against the click that opened it), which on a busy machine comes late and the
+        // click is lost: focus the item with the mouse, then press Enter.
+        await target.click({ button: 'right', timeout: 30_000 });
+        const menu = page.locator('.context-view .monaco-menu');
+        const item = menu.locator('.action-item').filter({ has: page.locator('.action-label', { hasText: new RegExp(`^${escapeRegExp(label)}$`) }) });
+        await item.hover({ timeout: 10_000 });
+        await item.and(page.locator('.focused')).waitFor({ timeout: 10_000 });
+        await page.keyboard.press('Enter');
+        await menu.waitFor({ state: 'hidden', timeout: 10_000 });
       },
       async screenshot(name) {
         const path = join(outDir, `${name}.png`);
@@ -268,6 +282,13 @@ function descendants(root: number): number[] {
   return found;
 }
 
-function escapeRegExp(text: string): string {
+/** A size as Leakscope shows it ("13 MB", "3.8 KB") in bytes. */
+export function bytes(text: string): number {
+  const match = /([\d.]+) (B|KB|MB|GB|TB)/.exec(text);
+  if (!match) throw new Error(`no size in "${text}"`);
+  return Number(match[1]) * 1024 ** ['B', 'KB', 'MB', 'GB', 'TB'].indexOf(match[2]);
+}
+
+export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
