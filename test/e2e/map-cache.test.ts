@@ -141,3 +141,46 @@ test('Snapshots: the session keeps its three after it ends; compare two of them,
   assert.ok(!onDisk().includes(name), `${name} is still on disk`);
   await vscode.screenshot('4-snapshots');
 });
+
+test("the debugger's own heap profile resets V8's object ids: the next capture says so and starts over", async () => {
+  const { page } = vscode;
+  await page.keyboard.press('F5');
+  const capture = page.locator('.debug-toolbar .action-label[aria-label*="Capture Heap Snapshot"]');
+  const busy = page.locator('.notification-toast', { hasText: /capturing a heap snapshot|analysing|comparing/ });
+  const captureAndWait = async () => {
+    await capture.click();
+    await busy.first().waitFor({ timeout: 10_000 });
+    await busy.first().waitFor({ state: 'detached', timeout: 60_000 });
+  };
+  await capture.waitFor({ timeout: 60_000 });
+  await captureAndWait();
+
+  // "Debug: Take Performance Profile" → Heap Profile → Manual, then stop it: js-debug turns
+  // the HeapProfiler off when its profile ends.
+  const pick = async (label: string) => {
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: label });
+    await row.first().waitFor({ timeout: 10_000 });
+    await page.keyboard.type(label);
+    await row.first().and(page.locator('.focused')).waitFor({ timeout: 10_000 });
+    await page.keyboard.press('Enter');
+  };
+  await vscode.runCommand('Debug: Take Performance Profile');
+  await pick('Heap Profile');
+  await pick('Manual');
+  await sleep(2000);
+  await vscode.runCommand('Debug: Stop Performance Profile');
+  await page.locator('.tab', { hasText: '.heapprofile' }).waitFor({ timeout: 30_000 });
+
+  await captureAndWait();
+  const warning = page.locator('.notification-toast', { hasText: 'restarted its object ids' });
+  await warning.waitFor({ timeout: 10_000 });
+  assert.match(await warning.innerText(), /turned it back on; growth is measured again from this snapshot/);
+  const rows = leakscopePane(page, 'Snapshots').locator('.monaco-list-row', { hasText: /^#\d/ });
+  assert.match(await rows.nth(1).innerText(), /ids restarted/);
+  // Growth is measured again from the new snapshot: one snapshot, no verdict yet.
+  const verdict = leakscopePane(page, 'Suspects').locator('.monaco-list-row').first();
+  assert.match(await verdict.innerText(), /^Need another snapshot: one snapshot shows what is held/);
+  await vscode.screenshot('5-ids-restarted');
+  await page.keyboard.press('Shift+F5');
+  await page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 30_000 });
+});
