@@ -57,7 +57,7 @@ test('Debug the stuck-workers example and click Dump Async Resources: the awaiti
 
   await showContainer('Leakscope', leakscope());
   await dump.click();
-  const tree = pane('Async Resources');
+  const tree = vscode.leakscopePane('Async Resources');
   await expand(row(tree, 'PROMISE'));
   // requestReply's `new Promise`, which every stuck worker awaits.
   const group = row(tree, 'stuck-workers.js:11');
@@ -95,7 +95,7 @@ test('Analyze with Leakscope on a .heapsnapshot from the Explorer: Top Retainers
   await vscode.contextMenu(page.locator('.explorer-folders-view .monaco-list-row', { hasText: SNAPSHOT }), 'Analyze with Leakscope');
 
   // The analysis ends by showing Top Retainers.
-  const tree = pane('Top Retainers');
+  const tree = vscode.leakscopePane('Top Retainers');
   const rows = tree.locator('.monaco-list-row[aria-level="1"]');
   await rows.nth(2).waitFor({ timeout: 60_000 });
   const classes = await rows.locator('.label-name').allInnerTexts();
@@ -141,12 +141,6 @@ async function showContainer(label: string, container: Locator): Promise<void> {
 }
 
 /** A pane of the Leakscope view by its title (the header also holds the view's description). */
-function pane(title: string): Locator {
-  return leakscope()
-    .locator('.pane')
-    .filter({ has: vscode.page.locator('.pane-header .title', { hasText: new RegExp(`^${title}$`, 'i') }) });
-}
-
 function row(tree: Locator, label: string): Locator {
   return tree.locator('.monaco-list-row').filter({ has: vscode.page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(label)}$`) }) });
 }

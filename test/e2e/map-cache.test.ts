@@ -6,7 +6,7 @@ import { cpSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Frame, Page } from 'playwright-core';
+import type { Frame } from 'playwright-core';
 import { bytes, startVSCode, type VSCode } from './vscode.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -32,10 +32,6 @@ after(async () => {
 async function legendValue(frame: Frame, series: string): Promise<number> {
   const row = frame.locator('.live .u-series', { hasText: series }).first();
   return bytes(await row.locator('.u-value').innerText());
-}
-
-function leakscopePane(page: Page, title: string) {
-  return page.locator('[id="workbench.view.extension.leakscope"] .pane', { has: page.locator('.pane-header', { hasText: title }) });
 }
 
 test('debugging the Map cache: the status bar item appears and the Memory Growth chart rises', async () => {
@@ -76,12 +72,12 @@ test('three captures from the debug toolbar: progress, then the Map as suspect 1
     assert.match(await progress.innerText(), /Map cache/);
     await progress.waitFor({ state: 'detached', timeout: 60_000 });
     await analysing.waitFor({ state: 'detached', timeout: 60_000 });
-    const snapshots = leakscopePane(page, 'Snapshots').locator('.monaco-list-row', { hasText: /^#\d/ });
+    const snapshots = vscode.leakscopePane('Snapshots').locator('.monaco-list-row', { hasText: /^#\d/ });
     await snapshots.nth(k - 1).waitFor({ timeout: 10_000 });
     assert.equal(await snapshots.count(), k, `Snapshots lists ${k} snapshot(s)`);
     if (k < 3) await sleep(2500);
   }
-  const suspects = leakscopePane(page, 'Suspects');
+  const suspects = vscode.leakscopePane('Suspects');
   const verdict = suspects.locator('.monaco-list-row').first();
   await verdict.filter({ hasText: /^Leak: / }).waitFor({ timeout: 30_000 });
   const first = suspects.locator('.monaco-list-row').nth(1);
@@ -95,7 +91,7 @@ test('three captures from the debug toolbar: progress, then the Map as suspect 1
 
 test("clicking the suspect opens map-cache.js on the Map's line, with the CodeLens above it", async () => {
   const { page } = vscode;
-  const first = leakscopePane(page, 'Suspects').locator('.monaco-list-row', { hasText: '1. Map' });
+  const first = vscode.leakscopePane('Suspects').locator('.monaco-list-row', { hasText: '1. Map' });
   await first.click();
   const editor = page.locator('.editor-instance .monaco-editor').first();
   await page.locator('.tab.active', { hasText: 'map-cache.js' }).waitFor({ timeout: 15_000 });
@@ -109,7 +105,7 @@ test("clicking the suspect opens map-cache.js on the Map's line, with the CodeLe
   assert.ok(lineFive > lensTop && lineFive - lensTop < 30, `lens at y=${lensTop}, line 5 at y=${lineFive}`);
   // A click also expanded the suspect: what holds it, nearest first, each step a row.
   if ((await first.getAttribute('aria-expanded')) !== 'true') await first.locator('.monaco-tl-twistie').click();
-  const holder = leakscopePane(page, 'Suspects').locator('.monaco-list-row', { hasText: '(module map-cache.js) sessions' });
+  const holder = vscode.leakscopePane('Suspects').locator('.monaco-list-row', { hasText: '(module map-cache.js) sessions' });
   await holder.waitFor({ timeout: 10_000 });
   assert.match(await holder.innerText(), /map-cache\.js:5$/, 'the step names the line it opens');
   await vscode.screenshot('3-suspect-at-line');
@@ -119,7 +115,7 @@ test("clicking the suspect opens map-cache.js on the Map's line, with the CodeLe
 
 test('Snapshots: the session keeps its three after it ends; compare two of them, delete one', async () => {
   const { page } = vscode;
-  const pane = leakscopePane(page, 'Snapshots');
+  const pane = vscode.leakscopePane('Snapshots');
   const rows = pane.locator('.monaco-list-row', { hasText: /^#\d/ });
   assert.equal(await rows.count(), 3);
   const onDisk = () => readdirSync(snapshotFolder).filter((f) => f.endsWith('.heapsnapshot')).sort();
@@ -129,7 +125,7 @@ test('Snapshots: the session keeps its three after it ends; compare two of them,
   await rows.nth(2).click({ modifiers: ['ControlOrMeta'] });
   await vscode.contextMenu(rows.nth(2), 'Compare Selected Snapshots');
   // Two snapshots can show growth but not that it goes on.
-  const verdict = leakscopePane(page, 'Suspects').locator('.monaco-list-row').first();
+  const verdict = vscode.leakscopePane('Suspects').locator('.monaco-list-row').first();
   await verdict.filter({ hasText: /^Need another snapshot: 1 object\(s\) grew between the two snapshots/ }).waitFor({ timeout: 60_000 });
 
   const second = rows.nth(1);
@@ -175,10 +171,10 @@ test("the debugger's own heap profile resets V8's object ids: the next capture s
   const warning = page.locator('.notification-toast', { hasText: 'restarted its object ids' });
   await warning.waitFor({ timeout: 10_000 });
   assert.match(await warning.innerText(), /turned it back on; growth is measured again from this snapshot/);
-  const rows = leakscopePane(page, 'Snapshots').locator('.monaco-list-row', { hasText: /^#\d/ });
+  const rows = vscode.leakscopePane('Snapshots').locator('.monaco-list-row', { hasText: /^#\d/ });
   assert.match(await rows.nth(1).innerText(), /ids restarted/);
   // Growth is measured again from the new snapshot: one snapshot, no verdict yet.
-  const verdict = leakscopePane(page, 'Suspects').locator('.monaco-list-row').first();
+  const verdict = vscode.leakscopePane('Suspects').locator('.monaco-list-row').first();
   assert.match(await verdict.innerText(), /^Need another snapshot: one snapshot shows what is held/);
   await vscode.screenshot('5-ids-restarted');
   await page.keyboard.press('Shift+F5');

@@ -42,10 +42,6 @@ function captureButton(page: Page) {
   return page.locator('.debug-toolbar .action-label[aria-label*="Capture Heap Snapshot"]');
 }
 
-function leakscopePane(page: Page, title: string) {
-  return page.locator('[id="workbench.view.extension.leakscope"] .pane', { has: page.locator('.pane-header', { hasText: title }) });
-}
-
 /** The pid of the process running `script`; js-debug starts it as `node ./big-heap.js` in the workspace. */
 async function programPid(script: string): Promise<number> {
   for (let k = 0; k < 100; k++) {
@@ -139,7 +135,7 @@ test('heap strings holding HTML show as text in the trees and the panel, and run
   await captureButton(page).waitFor({ timeout: 60_000 });
   await page.locator('.activitybar [aria-label^="Leakscope"]').first().click();
   // Three captures some seconds apart, each listed in Snapshots once taken, then analysed.
-  const snapshots = leakscopePane(page, 'Snapshots').locator('.monaco-list-row', { hasText: /^#\d/ });
+  const snapshots = vscode.leakscopePane('Snapshots').locator('.monaco-list-row', { hasText: /^#\d/ });
   const busy = page.locator('.notification-toast', { hasText: /capturing a heap snapshot|comparing \d snapshots|analysing/ });
   for (let k = 1; k <= 3; k++) {
     await sleep(k === 1 ? 1000 : 2000);
@@ -149,7 +145,7 @@ test('heap strings holding HTML show as text in the trees and the panel, and run
   }
 
   // The Suspects tree: the Map as suspect 1, its title and retainer path the program's own strings.
-  const suspects = leakscopePane(page, 'Suspects');
+  const suspects = vscode.leakscopePane('Suspects');
   await suspects.locator('.monaco-list-row').first().filter({ hasText: /^Leak: / }).waitFor({ timeout: 30_000 });
   const first = suspects.locator('.monaco-list-row').nth(1);
   assert.equal((await first.locator('.label-name').innerText()).trim(), `1. Map \`${HOSTILE}\` keeps growing`);
@@ -164,7 +160,7 @@ test('heap strings holding HTML show as text in the trees and the panel, and run
   assert.equal(await suspects.locator('.monaco-list-row img').count(), 0, 'no <img> element in the Suspects tree');
 
   // Top Retainers: the class named like a tag, as text.
-  const retainers = leakscopePane(page, 'Top Retainers');
+  const retainers = vscode.leakscopePane('Top Retainers');
   const retainersHeader = retainers.locator('.pane-header');
   if ((await retainersHeader.getAttribute('aria-expanded')) !== 'true') await retainersHeader.click();
   const hostileClass = retainers.locator('.monaco-list-row', { hasText: 'Entry<img src=x onerror=' });

@@ -48,6 +48,8 @@ export interface VSCode {
   /** Runs a command from the command palette by its exact title, e.g. "Debug: Start Debugging". */
   runCommand(title: string): Promise<void>;
   screenshot(name: string): Promise<string>;
+  /** A view of the Leakscope container (Suspects, Snapshots…), by its title. */
+  leakscopePane(title: string): Locator;
   /** Runs an item of the context menu of `target` (a row), by its exact label. */
   contextMenu(target: Locator, label: string): Promise<void>;
   /** Texts of the notification toasts on screen. */
@@ -115,6 +117,11 @@ export async function startVSCode(options: VSCodeOptions): Promise<VSCode> {
           }
         }
         throw new Error('the Memory Growth panel did not load');
+      },
+      leakscopePane(title) {
+        return page
+          .locator('[id="workbench.view.extension.leakscope"] .pane')
+          .filter({ has: page.locator('.pane-header .title', { hasText: new RegExp(`^${escapeRegExp(title)}$`, 'i') }) });
       },
       async contextMenu(target, label) {
         // A menu item takes mouse clicks only once a timer has run after it showed (VS Code's
