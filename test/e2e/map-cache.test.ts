@@ -34,6 +34,29 @@ async function legendValue(frame: Frame, series: string): Promise<number> {
   return bytes(await row.locator('.u-value').innerText());
 }
 
+/** The debug toolbar's camera, once Leakscope watches the session. */
+function captureButton() {
+  return vscode.page.locator('.debug-toolbar .action-label[aria-label*="Capture Heap Snapshot"]');
+}
+
+/** Clicks the camera and waits until the capture and the analysis after it are done. */
+async function captureFromToolbar(): Promise<void> {
+  const busy = vscode.page.locator('.notification-toast', { hasText: /capturing a heap snapshot|analysing|comparing/ });
+  await captureButton().click();
+  await busy.first().waitFor({ timeout: 10_000 });
+  await busy.first().waitFor({ state: 'detached', timeout: 60_000 });
+}
+
+/** Picks an item of the open quick pick by typing its label, once it is the one Enter takes. */
+async function pick(label: string): Promise<void> {
+  const { page } = vscode;
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: label });
+  await row.first().waitFor({ timeout: 10_000 });
+  await page.keyboard.type(label);
+  await row.first().and(page.locator('.focused')).waitFor({ timeout: 10_000 });
+  await page.keyboard.press('Enter');
+}
+
 test('debugging the Map cache: the status bar item appears and the Memory Growth chart rises', async () => {
   const { page } = vscode;
   await page.keyboard.press('F5');
@@ -141,25 +164,11 @@ test('Snapshots: the session keeps its three after it ends; compare two of them,
 test("the debugger's own heap profile resets V8's object ids: the next capture says so and starts over", async () => {
   const { page } = vscode;
   await page.keyboard.press('F5');
-  const capture = page.locator('.debug-toolbar .action-label[aria-label*="Capture Heap Snapshot"]');
-  const busy = page.locator('.notification-toast', { hasText: /capturing a heap snapshot|analysing|comparing/ });
-  const captureAndWait = async () => {
-    await capture.click();
-    await busy.first().waitFor({ timeout: 10_000 });
-    await busy.first().waitFor({ state: 'detached', timeout: 60_000 });
-  };
-  await capture.waitFor({ timeout: 60_000 });
-  await captureAndWait();
+  await captureButton().waitFor({ timeout: 60_000 });
+  await captureFromToolbar();
 
   // "Debug: Take Performance Profile" → Heap Profile → Manual, then stop it: js-debug turns
   // the HeapProfiler off when its profile ends.
-  const pick = async (label: string) => {
-    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: label });
-    await row.first().waitFor({ timeout: 10_000 });
-    await page.keyboard.type(label);
-    await row.first().and(page.locator('.focused')).waitFor({ timeout: 10_000 });
-    await page.keyboard.press('Enter');
-  };
   await vscode.runCommand('Debug: Take Performance Profile');
   await pick('Heap Profile');
   await pick('Manual');
@@ -167,7 +176,7 @@ test("the debugger's own heap profile resets V8's object ids: the next capture s
   await vscode.runCommand('Debug: Stop Performance Profile');
   await page.locator('.tab', { hasText: '.heapprofile' }).waitFor({ timeout: 30_000 });
 
-  await captureAndWait();
+  await captureFromToolbar();
   const warning = page.locator('.notification-toast', { hasText: 'restarted its object ids' });
   await warning.waitFor({ timeout: 10_000 });
   assert.match(await warning.innerText(), /turned it back on; growth is measured again from this snapshot/);
@@ -177,6 +186,28 @@ test("the debugger's own heap profile resets V8's object ids: the next capture s
   const verdict = vscode.leakscopePane('Suspects').locator('.monaco-list-row').first();
   assert.match(await verdict.innerText(), /^Need another snapshot: one snapshot shows what is held/);
   await vscode.screenshot('5-ids-restarted');
+  await page.keyboard.press('Shift+F5');
+  await page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 30_000 });
+});
+
+test('a TypeScript program: the suspect opens the .ts source through its source map, with the CodeLens there', async () => {
+  const { page } = vscode;
+  await vscode.runCommand('Debug: Select and Start Debugging');
+  await pick('TypeScript service');
+  await captureButton().waitFor({ timeout: 60_000 });
+  for (let k = 0; k < 3; k++) {
+    await sleep(2000);
+    await captureFromToolbar();
+  }
+  const suspect = vscode.leakscopePane('Suspects').locator('.monaco-list-row', { hasText: /^1\. Map `sessions` keeps growing/ });
+  await suspect.waitFor({ timeout: 30_000 });
+  await suspect.click();
+  // The program runs dist/server.js; the source it was built from is ts-service/src/session-store.ts.
+  await page.locator('.tab.active', { hasText: 'session-store.ts' }).waitFor({ timeout: 15_000 });
+  const editor = page.locator('.editor-instance .monaco-editor').first();
+  await editor.locator('.line-numbers.active-line-number', { hasText: /^12$/ }).waitFor({ timeout: 10_000 });
+  await editor.locator('.codelens-decoration', { hasText: /^Leakscope: [\d.]+ [KM]B retained · [\d,]+ entries/ }).waitFor({ timeout: 30_000 });
+  await vscode.screenshot('6-typescript');
   await page.keyboard.press('Shift+F5');
   await page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 30_000 });
 });
