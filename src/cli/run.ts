@@ -7,12 +7,10 @@ import type { AllocationSite, MemorySample, RunReport } from '../analysis/report
 import { formatBytes } from '../analysis/units.ts';
 import { SourceMaps } from '../analysis/source-maps.ts';
 import { memoryFindings, runVerdict } from '../analysis/verdict.ts';
-import { AllocationSampler } from '../inspector/allocation-sampler.ts';
-import { AsyncDump, AsyncGroup, dumpAsyncResources, frameLocation, installTracker, uninstallTracker } from '../inspector/async-tracker.ts';
-import { HeapSnapshotter } from '../inspector/capture.ts';
+import { AsyncDump, AsyncGroup, frameLocation } from '../inspector/async-tracker.ts';
 import { resolveInspectorUrl } from '../inspector/endpoint.ts';
 import { describeExit, ExitStatus, launchInspected, LaunchedProgram } from '../inspector/launch.ts';
-import { MemorySampler } from '../inspector/memory-sampler.ts';
+import { LiveTarget } from '../inspector/live-target.ts';
 import { InspectorSession } from '../inspector/session.ts';
 import { ProgressBar } from './progress.ts';
 
@@ -54,49 +52,54 @@ interface Observation {
 }
 
 /**
- * Reads the target's memory all along and takes snapshots spread over the watch, the first
- * after `warmupMs`. Stops early, keeping what it has, when the program ends.
+ * The watch of `run` and `attach`: memory read all along, with a full GC now and then for
+ * post-GC points; allocation sampling from the first snapshot on, counting everything
+ * allocated up to the middle snapshot, then only what is kept up to the last.
  */
-async function observe(session: InspectorSession, options: WatchOptions, warmupMs: number, ended: () => boolean, gone: Promise<unknown>): Promise<Observation> {
+function watchTarget(session: InspectorSession, options: WatchOptions, asyncTracking: boolean): LiveTarget {
+  const keptFrom = Math.floor(options.snapshots / 2);
+  return new LiveTarget(session, {
+    pollIntervalMs: options.intervalMs,
+    gcEveryMs: Math.max(1000, options.durationMs / 20),
+    samplingIntervalBytes: 0,
+    allocationMode: (captures) => (captures === 0 || captures >= options.snapshots ? null : captures - 1 >= keptFrom ? 'inuse' : 'alloc'),
+    asyncTracking,
+  });
+}
+
+/**
+ * Takes snapshots spread over the watch, the first after `warmupMs`, with a dump of async
+ * resources after each. Stops early, keeping what it has, when the program ends.
+ */
+async function observe(watched: LiveTarget, options: WatchOptions, warmupMs: number, ended: () => boolean, gone: Promise<unknown>): Promise<Observation> {
   const outDir = options.outDir ? resolve(options.outDir) : mkdtempSync(join(tmpdir(), 'leakscope-run-'));
   mkdirSync(outDir, { recursive: true });
-  const sampler = new MemorySampler(session, { intervalMs: options.intervalMs, gcEveryMs: Math.max(1000, options.durationMs / 20) });
-  const snapshotter = new HeapSnapshotter(session);
-  const allocations = new AllocationSampler(session);
-  // Allocation sampling counts everything allocated from the first snapshot to the middle
-  // one, then only what is kept from there to the last.
-  const keptFrom = Math.floor(options.snapshots / 2);
   const files: string[] = [];
   const times: number[] = [];
   const dumps: AsyncDump[] = [];
-  const started = Date.now();
-  sampler.start();
+  await watched.start();
   try {
     for (let k = 0; k < options.snapshots && !ended(); k++) {
       const due = warmupMs + (k * (options.durationMs - warmupMs)) / Math.max(1, options.snapshots - 1);
-      await Promise.race([sleep(Math.max(0, due - (Date.now() - started)), undefined, { signal: options.signal }), gone]);
+      await Promise.race([sleep(Math.max(0, due - watched.now()), undefined, { signal: options.signal }), gone]);
       if (ended()) break;
       note(`snapshot ${k + 1}/${options.snapshots}…`);
       try {
-        files.push(await snapshotter.capture(join(outDir, `${k + 1}.heapsnapshot`), { signal: options.signal }));
+        const captured = await watched.capture(join(outDir, `${k + 1}.heapsnapshot`), { signal: options.signal });
+        files.push(captured.file);
+        times.push(captured.timeMs);
       } catch (error) {
         if (ended()) break;
         throw error;
       }
-      times.push(Date.now() - started);
-      // The snapshot collected garbage first: the reading right after it is a post-GC point.
-      await sampler.sample(true);
-      const dump = await dumpAsyncResources(session).catch(() => null);
+      const dump = await watched.dumpAsync().catch(() => null);
       if (dump) dumps.push(dump);
-      const last = k === options.snapshots - 1;
-      if (!last && !ended()) await allocations.start(k >= keptFrom ? 'inuse' : 'alloc').catch(() => {});
     }
   } finally {
-    sampler.stop();
-    await allocations.stop().catch(() => {});
+    await watched.stop();
   }
   if (files.length) note(`snapshots in ${outDir}; analysing…`);
-  return { files, times, dumps, samples: sampler.samples, sites: allocations.sites(options.top), warmupMs, durationMs: Date.now() - started };
+  return { files, times, dumps, samples: watched.memory.samples, sites: watched.allocationSites(options.top), warmupMs, durationMs: watched.now() };
 }
 
 /** Async resources per (type, creation stack) across the dumps, most numerous now first. */
@@ -168,7 +171,8 @@ export async function runAndAnalyze(options: RunOptions): Promise<RunReport> {
   try {
     // A quarter of the run (at least a second) to warm up: start-up allocations are not a leak.
     const warmupMs = Math.max(1000, options.durationMs / 4);
-    observation = await observe(session, options, warmupMs, () => ended, Promise.race([target.exited, disconnected(session)]));
+    // The preload put the async tracker in from the start.
+    observation = await observe(watchTarget(session, options, false), options, warmupMs, () => ended, Promise.race([target.exited, disconnected(session)]));
   } finally {
     await session.close();
     // A program that is ending on its own gets a moment to do so before being stopped.
@@ -203,26 +207,16 @@ export async function attachAndAnalyze(address: string, options: WatchOptions): 
     ended = true;
     void session.close();
   });
+  // Attached late, the tracker sees only the resources created from now on.
+  const watched = watchTarget(session, options, true);
   let observation: Observation;
   try {
-    // Attached late, the tracker sees only the resources created from now on.
-    await installTracker(session);
-    observation = await observe(session, options, 0, () => ended, disconnected(session));
+    observation = await observe(watched, options, 0, () => ended, disconnected(session));
   } finally {
-    await detach(session);
+    await watched.dispose(true);
   }
   if (observation.files.length === 0) throw new RunError(`the process at ${address} ended before the first snapshot`);
   return analyzeWatch(observation, options, { script: url, args: [], exitedEarly: ended ? 'ended' : null });
-}
-
-/** Turns off what the watch turned on, so the process runs on as it did before. */
-async function detach(session: InspectorSession): Promise<void> {
-  if (!session.isClosed) {
-    await uninstallTracker(session).catch(() => {});
-    await session.send('HeapProfiler.disable').catch(() => {});
-    await session.send('Runtime.disable').catch(() => {});
-  }
-  await session.close();
 }
 
 /** Connects to a freshly launched program; one that exits at once gets said as such. */

@@ -5,13 +5,25 @@ import { CaptureOptions, HeapSnapshotter } from './capture.ts';
 import { MemorySampler } from './memory-sampler.ts';
 import { InspectorSession } from './session.ts';
 
+export type AllocationMode = 'alloc' | 'inuse';
+
 export interface LiveTargetOptions {
   pollIntervalMs: number;
+  /** Force a full GC every so often for a post-GC reading (0 or absent: never, the program is left alone). */
+  gcEveryMs?: number;
   /** Run V8's sampling heap profiler; null: off. The interval in bytes, or 0 to fit the allocation rate. */
   samplingIntervalBytes: number | null;
+  /**
+   * How to sample after `captures` snapshots (0: from the start): counting everything
+   * allocated, only what is kept, or not at all. Default: alternate, so both stay current.
+   */
+  allocationMode?: (captures: number) => AllocationMode | null;
+  /** Install the async-resource tracker (unless a preload already did). */
   asyncTracking: boolean;
   onSample?: (sample: MemorySample) => void;
 }
+
+const alternate = (captures: number): AllocationMode => (captures % 2 === 0 ? 'alloc' : 'inuse');
 
 export interface CapturedSnapshot {
   file: string;
@@ -39,7 +51,6 @@ export class LiveTarget {
   readonly memory: MemorySampler;
   private readonly snapshotter: HeapSnapshotter;
   private readonly allocations: AllocationSampler | null;
-  private allocationMode: 'alloc' | 'inuse' = 'alloc';
   private probeId: string | null = null;
   private epoch = 0;
   private captures = 0;
@@ -48,7 +59,7 @@ export class LiveTarget {
     readonly session: InspectorSession,
     private readonly options: LiveTargetOptions,
   ) {
-    this.memory = new MemorySampler(session, { intervalMs: options.pollIntervalMs, onSample: options.onSample });
+    this.memory = new MemorySampler(session, { intervalMs: options.pollIntervalMs, gcEveryMs: options.gcEveryMs, onSample: options.onSample });
     this.snapshotter = new HeapSnapshotter(session);
     const interval = options.samplingIntervalBytes;
     this.allocations = interval === null ? null : new AllocationSampler(session, interval > 0 ? interval : null);
@@ -63,13 +74,15 @@ export class LiveTarget {
     this.memory.start();
     await this.session.send('HeapProfiler.enable');
     if (this.options.asyncTracking) await installTracker(this.session).catch(() => {});
-    await this.allocations?.start(this.allocationMode).catch(() => {});
+    await this.sampleAllocations();
   }
 
-  /**
-   * Takes a heap snapshot. Between captures the allocation sampler alternates between
-   * counting everything allocated and counting only what is kept, so both stay current.
-   */
+  private async sampleAllocations(): Promise<void> {
+    const mode = (this.options.allocationMode ?? alternate)(this.captures);
+    if (mode) await this.allocations?.start(mode).catch(() => {});
+  }
+
+  /** Takes a heap snapshot; the allocation sampler's window ends, and the next one starts after it. */
   async capture(file: string, options: CaptureOptions = {}): Promise<CapturedSnapshot> {
     const idsRestarted = await this.recoverFromReset();
     await this.allocations?.stop().catch(() => {});
@@ -80,8 +93,7 @@ export class LiveTarget {
     this.probeId = await this.objectIdProbe().catch(() => null);
     // The snapshot collected garbage first: the reading right after it is a post-GC point.
     await this.memory.sample(true);
-    this.allocationMode = this.captures % 2 === 1 ? 'inuse' : 'alloc';
-    await this.allocations?.start(this.allocationMode).catch(() => {});
+    await this.sampleAllocations();
     return { file: path, timeMs, epoch: this.epoch, idsRestarted };
   }
 
@@ -120,15 +132,22 @@ export class LiveTarget {
     }
   }
 
-  /** Stops watching; with `detach`, also takes out of the process everything we put in. */
-  async dispose(detach: boolean): Promise<void> {
+  /** Stops sampling; allocation sites stay readable. */
+  async stop(): Promise<void> {
     this.memory.stop();
-    if (!this.session.isClosed) {
-      await this.allocations?.stop().catch(() => {});
-      if (detach) {
-        await uninstallTracker(this.session).catch(() => {});
-        await this.session.send('HeapProfiler.disable').catch(() => {});
-      }
+    if (!this.session.isClosed) await this.allocations?.stop().catch(() => {});
+  }
+
+  /**
+   * Stops watching; with `detach`, also takes out of the process everything we put in, so
+   * it runs on as before: no tracker, no profiler, no runtime events.
+   */
+  async dispose(detach: boolean): Promise<void> {
+    await this.stop();
+    if (detach && !this.session.isClosed) {
+      await uninstallTracker(this.session).catch(() => {});
+      await this.session.send('HeapProfiler.disable').catch(() => {});
+      await this.session.send('Runtime.disable').catch(() => {});
     }
     await this.session.close();
   }
