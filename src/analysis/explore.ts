@@ -30,8 +30,6 @@ export function objectRow(g: HeapGraph, locator: SourceLocator, sources: SourceF
  * object dominates. The graph stays in the worker; only rows cross to the host.
  */
 export class HeapExplorer {
-  private byId: Map<number, number> | null = null;
-
   constructor(
     readonly file: string,
     private readonly g: HeapGraph,
@@ -59,13 +57,12 @@ export class HeapExplorer {
     return nodes.slice(0, limit).map((n) => objectRow(g, this.locator, this.sources, n));
   }
 
+  /** A scan, once per expanded row: cheaper than an id index of millions of entries kept in the worker. */
   private ordinalOf(nodeId: number): number {
-    if (!this.byId) {
-      this.byId = new Map();
-      for (let n = 0; n < this.g.nodeCount; n++) this.byId.set(this.g.id(n), n);
-    }
-    return this.byId.get(nodeId) ?? -1;
+    for (let n = 0; n < this.g.nodeCount; n++) if (this.g.id(n) === nodeId) return n;
+    return -1;
   }
+
 }
 
 /** Reads one snapshot for exploring only, without comparing it to anything. */

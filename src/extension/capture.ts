@@ -1,7 +1,6 @@
 import { freemem } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { SourceMaps } from '../analysis/source-maps.ts';
 import { formatBytes } from '../analysis/units.ts';
 import { CaptureError } from '../inspector/capture.ts';
 import { AnalysisService } from './analysis-service.ts';
@@ -50,9 +49,6 @@ export class CaptureCommands {
     private readonly analysis: AnalysisService,
     private readonly panel: MemoryPanel,
   ) {}
-
-  /** Allocation sites are positions in the code that ran; the views want the original source. */
-  private readonly maps = new SourceMaps();
 
   async capture(): Promise<void> {
     const process = this.processes.active();
@@ -106,7 +102,7 @@ export class CaptureCommands {
       files: series.map((s) => s.file),
       timesMs: series.map((s) => s.timeMs),
       samples: process.target.memory.samples,
-      sites: process.target.allocationSites(50).map((site) => this.maps.resolve(site)),
+      sites: process.target.allocationSites(50).map((site) => process.maps.resolve(site)),
     });
     if (!findings) return;
     this.panel.setSuspects(

@@ -21,9 +21,11 @@ interface CdpProxyAddress {
  * owns the process (a child of the launcher) answers; others fail or stay silent.
  */
 async function cdpProxyOf(session: vscode.DebugSession): Promise<string | null> {
-  const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), PROXY_TIMEOUT_MS));
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), PROXY_TIMEOUT_MS)));
   const asked = Promise.resolve(session.customRequest('requestCDPProxy') as Thenable<CdpProxyAddress | undefined>).catch(() => undefined);
   const address = await Promise.race([asked, timeout]);
+  clearTimeout(timer);
   if (!address?.port) return null;
   return `ws://${address.host}:${address.port}${address.path ?? ''}`;
 }

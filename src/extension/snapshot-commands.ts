@@ -16,7 +16,10 @@ function snapshotFiles(picked: Array<vscode.Uri | Item | undefined>): string[] {
   const files = picked
     .map((p) => (p instanceof vscode.Uri ? p.fsPath : p?.file))
     .filter((f): f is string => !!f && /\.heapsnapshot$/i.test(f) && existsSync(f));
-  return [...new Set(files)].sort((a, b) => statSync(a).mtimeMs - statSync(b).mtimeMs);
+  return [...new Set(files)]
+    .map((file) => ({ file, mtime: statSync(file).mtimeMs }))
+    .sort((a, b) => a.mtime - b.mtime)
+    .map(({ file }) => file);
 }
 
 /** "Analyze with Leakscope" (Explorer) and "Compare" (Snapshots): one file, or several of one process. */

@@ -1,5 +1,4 @@
 import * as vscode from 'vscode';
-import { SourceMaps } from '../analysis/source-maps.ts';
 import { AnalysisService } from './analysis-service.ts';
 import { View } from './ids.ts';
 import { ItemTree } from './item-tree.ts';
@@ -20,7 +19,6 @@ export class LeakscopeViews implements vscode.Disposable {
   private readonly suspectsView: vscode.TreeView<Item>;
   private readonly retainersView: vscode.TreeView<Item>;
   private readonly disposables: vscode.Disposable[];
-  private readonly maps = new SourceMaps();
 
   constructor(
     private readonly processes: Processes,
@@ -47,7 +45,7 @@ export class LeakscopeViews implements vscode.Disposable {
   private showProcesses(): void {
     this.snapshots.setRoots(snapshotItems(this.processes.list()));
     const active = this.processes.active() ?? this.processes.list().findLast((p) => p.dumps.length > 0);
-    this.asyncResources.setRoots(active ? asyncItems(active.key, active.dumps, (at) => this.maps.resolveFrame(at)) : []);
+    this.asyncResources.setRoots(active ? asyncItems(active.key, active.dumps, (at) => active.maps.resolveFrame(at)) : []);
   }
 
   private showFindings(): void {

@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import { SourceMaps } from '../analysis/source-maps.ts';
 import type { CapturedSnapshot, LiveTarget, TimedAsyncDump } from '../inspector/live-target.ts';
 
 export interface SnapshotEntry extends CapturedSnapshot {
@@ -13,6 +14,8 @@ export interface SnapshotEntry extends CapturedSnapshot {
 export class WatchedProcess {
   readonly snapshots: SnapshotEntry[] = [];
   readonly dumps: TimedAsyncDump[] = [];
+  /** Its code's source maps: read once, as the code cannot change while it runs (a rebuild is a new process). */
+  readonly maps = new SourceMaps();
   /** Why it is no longer watched; null while it is. */
   endedBecause: string | null = null;
 
