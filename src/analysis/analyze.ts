@@ -1,13 +1,13 @@
 import { statSync } from 'node:fs';
 import { CancelledError } from '../snapshot/format.ts';
 import { HeapGraph } from '../snapshot/graph.ts';
-import { SourceLocator } from '../snapshot/locations.ts';
+import { isOwnCode, SourceLocator, urlToFile } from '../snapshot/locations.ts';
 import { parseSnapshotFile } from '../snapshot/parser.ts';
+import { SourceCode } from '../source/source-code.ts';
 import { classDeltas, findSuspects, groupRows } from './compare.ts';
 import { digestSnapshot, findId, SnapshotDigest } from './digest.ts';
 import { HeapExplorer, objectRow } from './explore.ts';
 import { AnalysisReport, SnapshotInfo, sourceRef, Verdict } from './report.ts';
-import { SourceFiles } from './source.ts';
 import { SourceMaps } from './source-maps.ts';
 import { largestObjects } from './summary.ts';
 
@@ -70,11 +70,12 @@ export function analyzeSnapshots(files: string[], options: AnalyzeOptions = {}):
   const last = digests[digests.length - 1];
   for (let k = 1; k < digests.length; k++) infos[k].newStillAlive = survivors(digests[k - 1], digests[k], last);
 
-  const sources = new SourceFiles();
-  options.keep?.(new HeapExplorer(files[files.length - 1], g, loc, sources));
+  const locator = loc;
+  const code = new SourceCode(() => ownSourceFiles(locator, maps));
+  options.keep?.(new HeapExplorer(files[files.length - 1], g, loc, code));
   const unordered = digests.findIndex((d, k) => k > 0 && !followsInTime(digests[k - 1], d));
   // Growth means nothing unless the snapshots are one process's, oldest first.
-  const suspects = unordered > 0 ? [] : findSuspects(digests, g, loc, sources);
+  const suspects = unordered > 0 ? [] : findSuspects(digests, g, loc, code);
   const { verdict, reason } =
     unordered > 0
       ? {
@@ -90,7 +91,7 @@ export function analyzeSnapshots(files: string[], options: AnalyzeOptions = {}):
     verdictReason: reason,
     snapshots: infos,
     top: last.classes.slice(0, top).map((c) => ({ name: c.name, count: c.count, shallowBytes: c.shallow, retainedBytes: c.retained })),
-    largest: largestObjects(g, top).map((n) => objectRow(g, loc, sources, n)),
+    largest: largestObjects(g, top).map((n) => objectRow(g, loc, code, n)),
     classDeltas: digests.length > 1 ? classDeltas(digests, top) : [],
     newByClass: digests.length > 1 ? newByClass(g, digests[digests.length - 2], top) : [],
     suspects,
@@ -98,6 +99,16 @@ export function analyzeSnapshots(files: string[], options: AnalyzeOptions = {}):
       .filter((row) => row.kind !== 'external' || Math.max(...row.bytes) >= MIN_EXTERNAL_GROUP_BYTES)
       .map(({ kind, title, location, counts, bytes }) => ({ kind, title, location: location && sourceRef(location), counts, bytes })),
   };
+}
+
+/** The program's own source files, as written: through source maps where a script has one. */
+function ownSourceFiles(locator: SourceLocator, maps: SourceMaps): string[] {
+  const files = new Set<string>();
+  for (const url of locator.scriptNamesInHeap()) {
+    if (!isOwnCode(url)) continue;
+    for (const file of maps.originalFiles(urlToFile(url))) if (isOwnCode(file)) files.add(file);
+  }
+  return [...files];
 }
 
 /**

@@ -6,53 +6,67 @@ export const COLLECTION_KINDS: readonly CollectionKind[] = ['Map', 'Set', 'Array
 /** An object counts as a dictionary once it has this many own properties. */
 const DICTIONARY_MIN_PROPERTIES = 32;
 
+/** Called once per entry with the nodes it adds (a Map's key and value, a member, a listener); -1 where absent. */
+export type EntryVisitor = (first: number, second: number) => void;
+
 /**
  * Entries of a Map or Set, from its OrderedHashTable's slots that hold objects (small
  * integers are stored inline and have no edge). A Map entry is three slots in a row —
  * key, value, chain — so a key slot and the value slot after it are one entry; when only
  * keys or only values are objects, each slot is one entry. A Set's members are one slot each.
  */
-function tableEntries(g: HeapGraph, n: number, isMap: boolean): number {
+function tableEntries(g: HeapGraph, n: number, isMap: boolean, visit: EntryVisitor): void {
   const table = g.child(n, 'table');
-  if (table < 0) return 0;
-  const slots: number[] = [];
+  if (table < 0) return;
+  const slots = new Map<number, number>();
   for (let e = g.firstEdge[table]; e < g.firstEdge[table + 1]; e++) {
     if (g.raw.edgeType[e] !== g.edgeTypes.internal) continue;
     const slot = Number(g.edgeName(e));
-    if (Number.isInteger(slot)) slots.push(slot);
+    if (Number.isInteger(slot)) slots.set(slot, g.raw.edgeToNode[e]);
   }
-  if (!isMap) return slots.length;
-  const residues = new Set(slots.map((slot) => slot % 3));
-  if (residues.size <= 1) return slots.length;
-  if (residues.size === 3) return Math.ceil(slots.length / 2);
-  const [a, b] = [...residues];
-  const keyResidue = (b - a + 3) % 3 === 1 ? a : b;
-  const keys = new Set(slots.filter((slot) => slot % 3 === keyResidue));
-  let entries = keys.size;
-  for (const slot of slots) if (slot % 3 !== keyResidue && !keys.has(slot - 1)) entries++;
-  return entries;
+  const ordered = [...slots.keys()].sort((a, b) => a - b);
+  const residues = new Set(ordered.map((slot) => slot % 3));
+  if (!isMap || residues.size <= 1) {
+    for (const slot of ordered) visit(slots.get(slot)!, -1);
+  } else if (residues.size === 3) {
+    for (let k = 0; k < ordered.length; k += 2) visit(slots.get(ordered[k])!, k + 1 < ordered.length ? slots.get(ordered[k + 1])! : -1);
+  } else {
+    const [a, b] = [...residues];
+    const keyResidue = (b - a + 3) % 3 === 1 ? a : b;
+    for (const slot of ordered) {
+      if (slot % 3 === keyResidue) visit(slots.get(slot)!, slots.get(slot + 1) ?? -1);
+      else if (!slots.has(slot - 1)) visit(slots.get(slot)!, -1);
+    }
+  }
 }
 
-function countEdges(g: HeapGraph, n: number, type: number, skipProto = false): number {
-  let count = 0;
+function forEachEdge(g: HeapGraph, n: number, type: number, visit: (target: number) => void): void {
   for (let e = g.firstEdge[n]; e < g.firstEdge[n + 1]; e++) {
-    if (g.raw.edgeType[e] !== type) continue;
-    if (skipProto && g.edgeName(e) === '__proto__') continue;
-    count++;
+    if (g.raw.edgeType[e] !== type || (type === g.edgeTypes.property && g.edgeName(e) === '__proto__')) continue;
+    visit(g.raw.edgeToNode[e]);
   }
-  return count;
 }
 
 /** Listeners registered on an EventEmitter: one per function in `_events`, arrays counted whole. */
-function listenerCount(g: HeapGraph, events: number): number {
+function listenerEntries(g: HeapGraph, events: number, visit: EntryVisitor): void {
+  forEachEdge(g, events, g.edgeTypes.property, (target) => {
+    if (g.raw.nodeType[target] === g.nodeTypes.closure) visit(target, -1);
+    else if (g.className(target) === 'Array') forEachEdge(g, target, g.edgeTypes.element, (listener) => visit(listener, -1));
+  });
+}
+
+function countOf(entries: (visit: EntryVisitor) => void): number {
   let count = 0;
-  for (let e = g.firstEdge[events]; e < g.firstEdge[events + 1]; e++) {
-    if (g.raw.edgeType[e] !== g.edgeTypes.property || g.edgeName(e) === '__proto__') continue;
-    const target = g.raw.edgeToNode[e];
-    if (g.raw.nodeType[target] === g.nodeTypes.closure) count++;
-    else if (g.className(target) === 'Array') count += countEdges(g, target, g.edgeTypes.element);
-  }
+  entries(() => count++);
   return count;
+}
+
+/** Walks the entries of a collection of the given kind (see `collectionOf`). */
+export function forEachEntry(g: HeapGraph, n: number, kind: CollectionKind, visit: EntryVisitor): void {
+  if (kind === 'Map' || kind === 'Set') return tableEntries(g, n, kind === 'Map', visit);
+  if (kind === 'listeners') return listenerEntries(g, g.child(n, '_events'), visit);
+  if (kind === 'Object') forEachEdge(g, n, g.edgeTypes.property, (target) => visit(target, -1));
+  forEachEdge(g, n, g.edgeTypes.element, (target) => visit(target, -1));
 }
 
 /**
@@ -62,14 +76,9 @@ function listenerCount(g: HeapGraph, events: number): number {
 export function collectionOf(g: HeapGraph, n: number): { kind: CollectionKind; entries: number } | null {
   if (g.raw.nodeType[n] !== g.nodeTypes.object) return null;
   const cls = g.className(n);
-  if (cls === 'Map') return { kind: 'Map', entries: tableEntries(g, n, true) };
-  if (cls === 'Set') return { kind: 'Set', entries: tableEntries(g, n, false) };
-  if (cls === 'Array') return { kind: 'Array', entries: countEdges(g, n, g.edgeTypes.element) };
-  const events = g.child(n, '_events');
-  if (events >= 0 && g.raw.nodeType[events] === g.nodeTypes.object) {
-    return { kind: 'listeners', entries: listenerCount(g, events) };
-  }
-  const properties = countEdges(g, n, g.edgeTypes.property, true) + countEdges(g, n, g.edgeTypes.element);
-  if (properties >= DICTIONARY_MIN_PROPERTIES) return { kind: 'Object', entries: properties };
-  return null;
+  const kind: CollectionKind | null =
+    cls === 'Map' || cls === 'Set' || cls === 'Array' ? cls : g.raw.nodeType[g.child(n, '_events')] === g.nodeTypes.object ? 'listeners' : null;
+  if (kind) return { kind, entries: countOf((visit) => forEachEntry(g, n, kind, visit)) };
+  const properties = countOf((visit) => forEachEntry(g, n, 'Object', visit));
+  return properties >= DICTIONARY_MIN_PROPERTIES ? { kind: 'Object', entries: properties } : null;
 }

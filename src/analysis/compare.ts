@@ -1,12 +1,13 @@
+import { SourceCode } from '../source/source-code.ts';
 import { HeapGraph, SYSTEM_DISTANCE } from '../snapshot/graph.ts';
 import { SourceLocator } from '../snapshot/locations.ts';
 import { COLLECTION_KINDS, CollectionKind } from './collections.ts';
 import { isContext, nodeLabel } from './describe.ts';
 import { findId, SnapshotDigest } from './digest.ts';
-import { biggestChildEdge, declarationOf, locateSuspect } from './locate.ts';
+import { growthSites, timerSite } from './growth-sites.ts';
+import { biggestChildEdge, declarationOf, holderOf, locateSuspect } from './locate.ts';
 import { describePath, scopeLabel, shortestRetainerPath } from './paths.ts';
 import { ClassDelta, GroupRow, sourceRef, Suspect, SuspectKind } from './report.ts';
-import { SourceFiles } from './source.ts';
 
 /** Growth below this, over the whole series, is noise (V8 and Node tick over a little). */
 export const MIN_GROWTH_BYTES = 32 * 1024;
@@ -89,6 +90,7 @@ function collectionCandidates(digests: SnapshotDigest[]): Candidate[] {
 function subtreeCandidates(digests: SnapshotDigest[], g: HeapGraph, exclude: Set<number>): Candidate[] {
   const first = digests[0];
   const growth = new Float64Array(g.nodeCount);
+  const base = new Float64Array(g.nodeCount);
   const series = new Map<number, Array<number | null>>();
   const { object, closure } = g.nodeTypes;
   for (let n = 0; n < g.nodeCount; n++) {
@@ -102,13 +104,20 @@ function subtreeCandidates(digests: SnapshotDigest[], g: HeapGraph, exclude: Set
     const delta = retained[retained.length - 1]! - firstPresent(retained)!;
     if (delta < MIN_GROWTH_BYTES) continue;
     growth[n] = delta;
+    base[n] = firstPresent(retained)!;
     series.set(n, retained);
   }
   const out: Candidate[] = [];
   for (const [n, retained] of series) {
     const children = g.dominated(n);
     let deferred = false;
-    for (let i = 0; i < children.length && !deferred; i++) deferred = growth[children[i]] >= FRONTIER_SHARE * growth[n];
+    for (let i = 0; i < children.length && !deferred; i++) {
+      const c = children[i];
+      // A child that retained more than n in the first snapshot was not under n then (the
+      // dominator tree changed: say, only the running stack held n's scope while the module
+      // loaded): n's growth includes taking it in, and that part is the child's too.
+      deferred = growth[c] > 0 && growth[c] + Math.max(0, base[c] - base[n]) >= FRONTIER_SHARE * growth[n];
+    }
     // The global object and module scopes hold everything; they are only news if nothing below explains it.
     if (deferred || exclude.has(g.id(n)) || g.distance[n] <= 1) continue;
     out.push({ kind: 'subtree', collectionKind: null, nodeId: g.id(n), retained, counts: null });
@@ -147,17 +156,23 @@ export function groupRows(digests: SnapshotDigest[]): Array<GroupRow & { example
 interface Context {
   g: HeapGraph;
   locator: SourceLocator;
-  sources: SourceFiles;
+  code: SourceCode;
+  /** The snapshot before the newest. */
+  previous: SnapshotDigest;
 }
 
 /** A collection or subtree candidate as the user sees it, or null when it has no place in the program's own code. */
-function candidateSuspect({ g, locator, sources }: Context, c: Candidate, n: number, externalBytes: number | null): Suspect | null {
+function candidateSuspect(context: Context, c: Candidate, n: number, externalBytes: number | null): Suspect | null {
+  const { g, locator, code } = context;
   const steps = shortestRetainerPath(g, n);
-  let located = locateSuspect(g, locator, sources, steps);
+  let located = locateSuspect(g, locator, code, steps);
   const className = g.className(n);
   // A subtree is named by the variable or property through which it grows.
   const via = c.kind === 'subtree' ? biggestChildEdge(g, n) : -1;
-  if (via >= 0) located = { ...located, heldBy: g.edgeName(via), location: declarationOf(g, locator, sources, n, via) ?? located.location };
+  if (via >= 0) {
+    const location = declarationOf(g, locator, code, n, via) ?? located.location;
+    located = { ...located, heldBy: g.edgeName(via), location, holder: holderOf(g, locator, n, via), holderStep: steps.length - 1, inside: null };
+  }
   // Growth inside Node's own structures (timer lists, the stack of running async resources
   // when a snapshot lands mid-callback) is some other suspect's echo, not a finding.
   if (!located.location) return null;
@@ -167,8 +182,12 @@ function candidateSuspect({ g, locator, sources }: Context, c: Candidate, n: num
     title = via >= 0 ? `${label} keeps growing through \`${g.edgeName(via)}\`` : `${label} keeps growing`;
   } else {
     const holder = located.heldBy ? `\`${located.heldBy}\`` : `@${c.nodeId}`;
-    title = c.kind === 'listeners' ? `listeners on ${className} ${holder} keep piling up` : `${className} ${holder} keeps growing`;
+    // Inside a dependency, the program's object is what the user knows: `Counter \`requests\``.
+    const owner = located.inside && located.holderStep >= 0 ? g.className(steps[located.holderStep + 1].node) : className;
+    const through = located.inside?.heldBy ? ` through .${located.inside.heldBy}` : '';
+    title = c.kind === 'listeners' ? `listeners on ${owner} ${holder} keep piling up${through}` : `${owner} ${holder} keeps growing${through}`;
   }
+  const sites = growthSites(context, { node: n, collection: c.kind === 'subtree' ? null : c.collectionKind, holder: located.holder });
   const retainedNow = c.retained[c.retained.length - 1] ?? 0;
   const counts = c.counts;
   return {
@@ -185,16 +204,20 @@ function candidateSuspect({ g, locator, sources }: Context, c: Candidate, n: num
     heldBy: located.heldBy,
     location: located.location,
     allocatedIn: located.allocatedIn,
-    ...describePath(g, locator, sources, steps),
+    ...describePath(g, locator, code, steps),
     hint: HINTS[c.collectionKind ?? c.kind],
+    growthSites: sites.sites,
+    growthSitesNote: sites.note,
+    inside: located.inside,
   };
 }
 
 /** Timers, async functions, promises or buffers of one origin that keep gaining members. */
-function groupSuspect({ g, locator, sources }: Context, row: ReturnType<typeof groupRows>[number]): Suspect {
+function groupSuspect({ g, locator, code }: Context, row: ReturnType<typeof groupRows>[number]): Suspect {
   const steps = shortestRetainerPath(g, row.example);
-  const located = locateSuspect(g, locator, sources, steps);
+  const located = locateSuspect(g, locator, code, steps);
   const external = row.kind === 'external';
+  const sites = row.kind === 'timers' && row.location ? timerSite(code, row.location) : { sites: [], note: null };
   return {
     kind: row.kind,
     title: row.title,
@@ -209,8 +232,11 @@ function groupSuspect({ g, locator, sources }: Context, row: ReturnType<typeof g
     heldBy: null,
     location: row.location ? sourceRef(row.location) : located.location,
     allocatedIn: located.allocatedIn,
-    ...describePath(g, locator, sources, steps),
+    ...describePath(g, locator, code, steps),
     hint: HINTS[row.kind],
+    growthSites: sites.sites,
+    growthSitesNote: sites.note,
+    inside: null,
   };
 }
 
@@ -219,9 +245,9 @@ function groupSuspect({ g, locator, sources }: Context, row: ReturnType<typeof g
  * gaining entries, dominator subtrees that keep gaining bytes, and timers, suspended
  * async functions, pending promises and buffers that keep gaining members.
  */
-export function findSuspects(digests: SnapshotDigest[], g: HeapGraph, locator: SourceLocator, sources: SourceFiles): Suspect[] {
+export function findSuspects(digests: SnapshotDigest[], g: HeapGraph, locator: SourceLocator, code: SourceCode): Suspect[] {
   if (digests.length < 2) return [];
-  const context = { g, locator, sources };
+  const context = { g, locator, code, previous: digests[digests.length - 2] };
   const collections = collectionCandidates(digests);
   const subtrees = subtreeCandidates(digests, g, new Set(collections.map((c) => c.nodeId)));
   const candidates = [...collections, ...subtrees];

@@ -1,3 +1,4 @@
+import { SourceCode } from '../source/source-code.ts';
 import { HeapGraph } from '../snapshot/graph.ts';
 import { SourceLocator } from '../snapshot/locations.ts';
 import { parseSnapshotFile } from '../snapshot/parser.ts';
@@ -6,13 +7,12 @@ import { nodeLabel } from './describe.ts';
 import { locateSuspect } from './locate.ts';
 import { describePath, shortestRetainerPath } from './paths.ts';
 import { ObjectRow } from './report.ts';
-import { SourceFiles } from './source.ts';
 import { SourceMaps } from './source-maps.ts';
 
 /** One object as the report and the tree show it: size, place in the source, path from the roots. */
-export function objectRow(g: HeapGraph, locator: SourceLocator, sources: SourceFiles, n: number): ObjectRow {
+export function objectRow(g: HeapGraph, locator: SourceLocator, code: SourceCode, n: number): ObjectRow {
   const steps = shortestRetainerPath(g, n);
-  const located = locateSuspect(g, locator, sources, steps);
+  const located = locateSuspect(g, locator, code, steps);
   return {
     nodeId: g.id(n),
     className: g.className(n),
@@ -21,7 +21,7 @@ export function objectRow(g: HeapGraph, locator: SourceLocator, sources: SourceF
     retainedBytes: g.retainedSize[n],
     location: located.location,
     allocatedIn: located.allocatedIn,
-    ...describePath(g, locator, sources, steps),
+    ...describePath(g, locator, code, steps),
   };
 }
 
@@ -34,7 +34,7 @@ export class HeapExplorer {
     readonly file: string,
     private readonly g: HeapGraph,
     private readonly locator: SourceLocator,
-    private readonly sources = new SourceFiles(),
+    private readonly code = new SourceCode(),
   ) {}
 
   /** The biggest objects of a class, by retained size. */
@@ -54,7 +54,7 @@ export class HeapExplorer {
   private rows(nodes: number[], limit: number): ObjectRow[] {
     const { g } = this;
     nodes.sort((a, b) => g.retainedSize[b] - g.retainedSize[a]);
-    return nodes.slice(0, limit).map((n) => objectRow(g, this.locator, this.sources, n));
+    return nodes.slice(0, limit).map((n) => objectRow(g, this.locator, this.code, n));
   }
 
   /** A scan, once per expanded row: cheaper than an id index of millions of entries kept in the worker. */
@@ -62,7 +62,6 @@ export class HeapExplorer {
     for (let n = 0; n < this.g.nodeCount; n++) if (this.g.id(n) === nodeId) return n;
     return -1;
   }
-
 }
 
 /** Reads one snapshot for exploring only, without comparing it to anything. */

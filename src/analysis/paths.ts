@@ -1,10 +1,10 @@
 import { basename } from 'node:path';
+import { SourceCode } from '../source/source-code.ts';
 import { HeapGraph } from '../snapshot/graph.ts';
 import { isUserScript, SourceLocator } from '../snapshot/locations.ts';
 import { capturingClosure, edgeLabel, isContext, isInternalNode, nodeLabel } from './describe.ts';
 import { declarationOf } from './locate.ts';
 import { SourceRef, sourceRef } from './report.ts';
-import { SourceFiles } from './source.ts';
 
 /** One hop of a retainer path: `edge` leads from the previous step's node into `node` (-1 at the start). */
 export interface PathStep {
@@ -63,7 +63,7 @@ export interface PathToken {
  * variable or property token points at its declaration, an object or scope at its
  * function or constructor, when that is the program's own code.
  */
-export function pathTokens(g: HeapGraph, locator: SourceLocator, steps: PathStep[], sources?: SourceFiles): PathToken[] {
+export function pathTokens(g: HeapGraph, locator: SourceLocator, steps: PathStep[], code?: SourceCode): PathToken[] {
   const tokens: PathToken[] = [];
   const own = (n: number): SourceRef | null => {
     const where = locator.locate(isContext(g, n) ? capturingClosure(g, n) : n);
@@ -76,7 +76,7 @@ export function pathTokens(g: HeapGraph, locator: SourceLocator, steps: PathStep
     if (step.edge >= 0 && !scopeLink) {
       const label = k > 0 ? entryLabel(g, steps[k - 1].node, step.edge, k > 1 ? steps[k - 2].node : -1) : null;
       const text = label ?? edgeLabel(g, step.edge);
-      const declared = k > 0 && sources ? declarationOf(g, locator, sources, steps[k - 1].node, step.edge) : null;
+      const declared = k > 0 && code ? declarationOf(g, locator, code, steps[k - 1].node, step.edge) : null;
       const previous = tokens[tokens.length - 1];
       if (g.edgeTypeName(step.edge) === 'context' && previous) {
         previous.text += ` ${text}`;
@@ -95,8 +95,8 @@ export function formatPath(g: HeapGraph, locator: SourceLocator, steps: PathStep
 }
 
 /** A path as the report carries it: the readable tokens, and the line each one stands for. */
-export function describePath(g: HeapGraph, locator: SourceLocator, sources: SourceFiles, steps: PathStep[]): { retainerPath: string[]; retainerLocations: Array<SourceRef | null> } {
-  const tokens = pathTokens(g, locator, steps, sources);
+export function describePath(g: HeapGraph, locator: SourceLocator, code: SourceCode, steps: PathStep[]): { retainerPath: string[]; retainerLocations: Array<SourceRef | null> } {
+  const tokens = pathTokens(g, locator, steps, code);
   return { retainerPath: tokens.map((t) => t.text), retainerLocations: tokens.map((t) => t.location) };
 }
 

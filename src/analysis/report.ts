@@ -43,6 +43,52 @@ export interface Suspect {
   /** The source line each token of `retainerPath` stands for, where the program's own code says. */
   retainerLocations: Array<SourceRef | null>;
   hint: string;
+  /** Where the program's own code adds to it, most bytes first (static ones last, in source order). */
+  growthSites: GrowthSite[];
+  /** Why there is no growth site, or why only static ones, in a sentence; null when there is nothing to say. */
+  growthSitesNote: string | null;
+  /**
+   * When the growing object is made inside a dependency (node_modules) or Node itself, the
+   * suspect is presented at the program's binding that holds it (`heldBy`, `location`); this
+   * keeps the dependency's own holder and line as a detail.
+   */
+  inside: { heldBy: string | null; location: SourceRef | null } | null;
+}
+
+/** How a growth site was found. */
+export type GrowthEvidence = 'allocation-stack' | 'static';
+
+/** A frame of an allocation stack: the function V8 recorded, at the place where it starts. */
+export interface StackFrame extends SourceRef {
+  functionName: string;
+  /** The program's own code: neither a dependency under node_modules nor Node's internals. */
+  own: boolean;
+}
+
+/**
+ * A statement in the program's own code that adds to a growth suspect: with allocation
+ * stacks, where the suspect's new, still-alive objects came from; without them, a statement
+ * that writes into the binding holding the suspect.
+ */
+export interface GrowthSite extends SourceRef {
+  /** The function the statement is in: its name, `(anonymous)`, or '' at a module's top level. */
+  functionName: string;
+  /** That source line, trimmed (the program's text: untrusted, like the heap's). */
+  code: string;
+  /**
+   * True when `line` is the statement that stores into the holder (or allocates); false when
+   * only the function is known and `line` is where it starts.
+   */
+  exact: boolean;
+  /** The suspect's objects new since the previous snapshot and still alive, added here; null for static sites. */
+  bytes: number | null;
+  /** Entries (collections) or objects (the rest) among them; null for static sites. */
+  count: number | null;
+  /** The frames that led here, innermost first, the program's own and the libraries'; empty for static sites. */
+  stack: StackFrame[];
+  evidence: GrowthEvidence;
+  /** The lines of the enclosing function (1-based, inclusive), for a `list`-style excerpt. */
+  functionLines: { start: number; end: number } | null;
 }
 
 export interface ClassRow {

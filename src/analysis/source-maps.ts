@@ -33,6 +33,13 @@ export class SourceMaps {
     return this.resolve({ ...at, url: at.file, file: at.file.startsWith('file://') ? fileURLToPath(at.file) : at.file });
   }
 
+  /** The original files a generated one was built from (itself when it has no source map). */
+  originalFiles(file: string): string[] {
+    const map = this.mapFor(file);
+    if (!map) return [file];
+    return map.resolvedSources.filter((s): s is string => !!s).map((s) => (s.startsWith('file://') ? fileURLToPath(s) : s));
+  }
+
   private mapFor(file: string): TraceMap | null {
     if (!this.maps.has(file)) this.maps.set(file, this.load(file));
     return this.maps.get(file)!;

@@ -1,5 +1,5 @@
 import type { AnalysisReport, MemorySample, Verdict } from './report.ts';
-import { formatBytes, formatDelta } from './units.ts';
+import { formatBytes, formatDelta } from '../present/units.ts';
 import { isGrowing, thin, trendOf, Trend } from './trend.ts';
 
 /** Memory over a run, after GC, and the verdict that weighs it with the snapshots. */

@@ -6,7 +6,7 @@ import { CancelledError, SnapshotFormatError } from '../snapshot/format.ts';
 import { analyzeSnapshots } from './analyze.ts';
 import { HeapExplorer, openExplorer } from './explore.ts';
 import { FromWorker, ToWorker, WorkerData, WorkerError } from './protocol.ts';
-import { formatBytes } from './units.ts';
+import { formatBytes } from '../present/units.ts';
 
 const data = workerData as WorkerData;
 const cancelSlot = new Int32Array(data.cancel);

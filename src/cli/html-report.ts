@@ -1,15 +1,17 @@
-import { basename, relative } from 'node:path';
-import type { RunReport, SourceRef, Suspect } from '../analysis/report.ts';
+import { basename } from 'node:path';
+import type { RunReport, Suspect } from '../analysis/report.ts';
 import { SourceFiles } from '../analysis/source.ts';
-import { formatBytes, formatCount, formatDelta } from '../analysis/units.ts';
-import { where } from './text-report.ts';
+import { moreSitesText, recordedFunction, SHOWN_SITES, siteSummary } from '../present/sites.ts';
+import { excerptAround, Listing, listingTitle, listTopSite, marginText } from '../present/listing.ts';
+import { formatFile, formatPlace } from '../present/places.ts';
+import { growthText, insideText, nowText, VERDICT_STAMP } from '../present/suspects.ts';
+import { formatBytes, formatCount, formatCountDelta, formatDelta, formatPercent, formatPerMinute } from '../present/units.ts';
 
 // One self-contained HTML file for `leakscope run`: no scripts, no network, every string from
 // the heap or the program escaped. The CSP below forbids everything the page does not need, so
 // even an escaping mistake could not run code or call out.
 
 const CSP = `default-src 'none'; style-src 'unsafe-inline'; img-src data:`;
-const VERDICT_LABEL = { leak: 'LEAK', 'no-leak': 'NO LEAK', inconclusive: 'INCONCLUSIVE' } as const;
 const SERIES = [
   { key: 'heapUsed', label: 'heapUsed' },
   { key: 'heapTotal', label: 'heapTotal' },
@@ -67,14 +69,6 @@ function niceStep(raw: number): number {
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
-}
-
-function signedCount(value: number): string {
-  return `${value > 0 ? '+' : ''}${formatCount(value)}`;
-}
-
-function percent(part: number, whole: number): string {
-  return whole > 0 ? `${((part / whole) * 100).toFixed(1)}%` : '-';
 }
 
 type Column = { label: string; cls?: 'num' | 'code' };
@@ -156,37 +150,39 @@ function sparkline(series: Suspect['series']): Html {
   return html`<svg class="spark" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-label="${`retained per snapshot: ${title}`}"><title>${title}</title><polyline points="${points(xy)}"/><circle cx="${n(lx)}" cy="${n(ly)}" r="2.5"/></svg>`;
 }
 
-/** The line the suspect points at and two around it, as the text report shows them. */
-function excerpt(ref: SourceRef, sources: SourceFiles): Html {
-  const lines = sources.read(ref.file);
-  if (!lines) return html``;
-  const rows: Html[] = [];
-  for (let k = Math.max(1, ref.line - 2); k <= Math.min(lines.length, ref.line + 2); k++) {
-    const text = `${String(k).padStart(4)}  ${lines[k - 1].slice(0, 160)}`;
-    rows.push(k === ref.line ? html`<mark>${text}</mark>\n` : html`${text}\n`);
-  }
-  return html`<pre class="source">${rows}</pre>`;
+/** An excerpt as the text report shows it: bytes (or an arrow) in the margin, the lines it is about marked. */
+function listing(lines: Listing, caption = ''): Html {
+  const rows = lines.map((l) => {
+    if (!l) return html`<span class="gap">⋮</span>\n`;
+    const text = html`<span class="margin">${marginText(l).padStart(7)}</span> ${String(l.line).padStart(4)}  ${l.text}`;
+    return l.marked ? html`<mark>${text}</mark>\n` : html`${text}\n`;
+  });
+  return html`<figure class="source">${caption ? html`<figcaption>${caption}</figcaption>` : ''}<pre>${rows}</pre></figure>`;
 }
 
 function suspectCard(s: Suspect, index: number, cwd: string, sources: SourceFiles): Html {
-  const entries = s.kind === 'collection' || s.kind === 'listeners';
-  const growth = [formatDelta(s.growthBytes)];
-  if (s.countGrowth !== null && s.countGrowth !== 0) growth.push(`${signedCount(s.countGrowth)} ${entries ? 'entries' : 'objects'}`);
-  const now = [formatBytes(s.retainedBytes)];
-  if (s.count !== null) now.push(`${formatCount(s.count)} ${entries ? 'entries' : 'live'}`);
   const alloc = s.allocatedIn;
+  const top = s.growthSites[0];
+  const holderExcerpt = s.location && excerptAround(s.location, sources);
+  const siteListing = listTopSite(s, sources);
+  const sites = s.growthSites.slice(0, SHOWN_SITES).map((site) => html`<li><code>${formatPlace(site, cwd)}</code> ${siteSummary(site, s)}</li>`);
+  const more = moreSitesText(s);
+  if (more) sites.push(html`<li class="more">${more}</li>`);
   return html`<article class="card">
 <header><span class="rank">#${index + 1}</span><h3>${s.title}</h3><span class="kind">${s.kind}</span>${sparkline(s.series)}</header>
 <dl>
-<dt>Grew</dt><dd>${growth.join(', ')}</dd>
-<dt>Now</dt><dd>${now.join(', ')}</dd>
-${s.externalBytes ? html`<dt>Outside the JS heap</dt><dd>${formatBytes(s.externalBytes)}</dd>` : ''}
-<dt>At</dt><dd><code>${where(s.location, cwd)}</code></dd>
-${alloc ? html`<dt>Allocated in</dt><dd><code>${`${alloc.functionName || '(anonymous)'}() at ${where(alloc, cwd)}`}</code></dd>` : ''}
+<dt>Grew</dt><dd>${growthText(s)}</dd>
+<dt>Now</dt><dd>${nowText(s)}</dd>
+<dt>At</dt><dd><code>${formatPlace(s.location, cwd)}</code></dd>
+${s.inside ? html`<dt>Inside</dt><dd>${insideText(s.inside)}${s.inside.location ? html` at <code>${formatPlace(s.inside.location, cwd)}</code>` : ''}</dd>` : ''}
+${alloc ? html`<dt>Allocated in</dt><dd><code>${`${recordedFunction(alloc.functionName)} at ${formatPlace(alloc, cwd)}`}</code></dd>` : ''}
 ${s.retainerPath.length ? html`<dt>Held by</dt><dd><code class="path">${s.retainerPath.join(' → ')}</code></dd>` : ''}
+${top ? html`<dt>Grows at</dt><dd><ul class="sites">${sites}</ul></dd>` : ''}
+${s.growthSitesNote ? html`<dt>Note</dt><dd>${s.growthSitesNote}</dd>` : ''}
 <dt>Fix</dt><dd>${s.hint}</dd>
 </dl>
-${s.location ? excerpt(s.location, sources) : ''}
+${holderExcerpt ? listing(holderExcerpt) : ''}
+${siteListing ? listing(siteListing, listingTitle(top, siteListing, cwd)) : ''}
 </article>`;
 }
 
@@ -230,8 +226,10 @@ ul.notes { padding-left: 20px; }
 .spark polyline { fill: none; stroke: #c62828; stroke-width: 1.5; } .spark circle { fill: #c62828; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 14px; margin: 0; }
 dt { color: #58626e; } dd { margin: 0; } .path { word-break: break-word; }
-pre.source { background: #f6f7f9; border-radius: 6px; padding: 8px 10px; overflow-x: auto; margin: 10px 0 0; }
-pre.source mark { background: #fff3c4; }
+figure.source { margin: 10px 0 0; } figure.source figcaption { color: #58626e; font-size: 13px; margin-bottom: 2px; }
+figure.source pre { background: #f6f7f9; border-radius: 6px; padding: 8px 10px; overflow-x: auto; margin: 0; }
+figure.source mark { background: #fff3c4; } figure.source .margin { color: #c62828; font-weight: 600; } figure.source .gap { color: #8a949f; }
+ul.sites { margin: 0; padding-left: 18px; } ul.sites .more { color: #58626e; list-style: none; }
 footer { margin-top: 40px; color: #8a949f; font-size: 12px; }
 `;
 
@@ -240,8 +238,7 @@ export function formatHtmlReport(report: RunReport, cwd = process.cwd()): string
   const sources = new SourceFiles();
   const { run } = report;
   const name = basename(run.script);
-  const rel = relative(cwd, run.script);
-  const script = rel && !rel.startsWith('..') ? rel : run.script;
+  const script = formatFile(run.script, cwd);
   const postGc = report.samples.filter((s) => s.afterGc).length;
   const last = report.snapshots[report.snapshots.length - 1];
   const total = last?.totalBytes ?? 0;
@@ -249,13 +246,13 @@ export function formatHtmlReport(report: RunReport, cwd = process.cwd()): string
   const memoryRow = (label: string, t: RunReport['memory']['heap']) => [
     label,
     formatBytes(t.levelBytes),
-    `${t.slopeBytesPerSec >= 0 ? '+' : ''}${formatBytes(t.slopeBytesPerSec * 60)}/min`,
+    formatPerMinute(t.slopeBytesPerSec),
     t.grows ? 'grows' : '—',
   ];
   let sum = 0;
   const topRows = report.top.map((row) => {
     sum += row.shallowBytes;
-    return [formatBytes(row.shallowBytes), percent(row.shallowBytes, total), percent(sum, total), formatBytes(row.retainedBytes), percent(row.retainedBytes, total), formatCount(row.count), row.name];
+    return [formatBytes(row.shallowBytes), formatPercent(row.shallowBytes, total), formatPercent(sum, total), formatBytes(row.retainedBytes), formatPercent(row.retainedBytes, total), formatCount(row.count), row.name];
   });
   const orDash = (v: number | null, f: (v: number) => string) => (v === null ? '—' : f(v));
 
@@ -274,7 +271,7 @@ export function formatHtmlReport(report: RunReport, cwd = process.cwd()): string
 <p class="run"><code>${['node', script, ...run.args].join(' ')}</code> · ran ${seconds(run.durationMs)} · ${report.snapshots.length} snapshot${report.snapshots.length === 1 ? '' : 's'}${
     run.exitedEarly ? html` · <span class="warn">exited early (${run.exitedEarly})</span>` : ''
   }</p>
-<section class="verdict"><span class="badge v-${report.verdict}">${VERDICT_LABEL[report.verdict]}</span><span>${report.verdictReason}</span></section>
+<section class="verdict"><span class="badge v-${report.verdict}">${VERDICT_STAMP[report.verdict]}</span><span>${report.verdictReason}</span></section>
 
 <h2>Memory over time</h2>
 ${memoryChart(report)}
@@ -296,7 +293,7 @@ ${table(
     formatBytes(site.inuseBytesPerSec),
     formatBytes(site.allocBytesPerSec),
     site.functionName,
-    where({ file: site.file, line: site.line, column: site.column, url: site.url }, cwd),
+    formatPlace({ file: site.file, line: site.line, column: site.column, url: site.url }, cwd),
   ]),
 )}`
     : ''
@@ -329,7 +326,7 @@ ${
     ? html`<h2>Largest objects</h2>
 ${table(
   [{ label: 'retained', cls: 'num' }, { label: 'object', cls: 'code' }, { label: 'location', cls: 'code' }, { label: 'path', cls: 'code' }],
-  report.largest.map((o) => [formatBytes(o.retainedBytes), `${o.label} @${o.nodeId}`, o.location ? where(o.location, cwd) : '—', o.retainerPath.join(' → ')]),
+  report.largest.map((o) => [formatBytes(o.retainedBytes), `${o.label} @${o.nodeId}`, o.location ? formatPlace(o.location, cwd) : '—', o.retainerPath.join(' → ')]),
 )}`
     : ''
 }
@@ -339,7 +336,7 @@ ${
     ? html`<h2>Class changes, oldest → newest snapshot</h2>
 ${table(
   [{ label: 'shallow', cls: 'num' }, { label: 'retained', cls: 'num' }, { label: 'count', cls: 'num' }, { label: 'class', cls: 'code' }],
-  report.classDeltas.map((d) => [formatDelta(d.shallowDelta), formatDelta(d.retainedDelta), signedCount(d.countDelta), d.name]),
+  report.classDeltas.map((d) => [formatDelta(d.shallowDelta), formatDelta(d.retainedDelta), formatCountDelta(d.countDelta), d.name]),
 )}`
     : ''
 }
@@ -373,7 +370,7 @@ ${
     ? html`<h2>Groups</h2>
 ${table(
   [{ label: 'kind' }, { label: 'what' }, { label: 'location', cls: 'code' }, { label: 'count per snapshot', cls: 'num' }, { label: 'bytes per snapshot', cls: 'num' }],
-  report.groups.map((g) => [g.kind, g.title, g.location ? where(g.location, cwd) : '—', g.counts.map(formatCount).join(' → '), g.bytes.map(formatBytes).join(' → ')]),
+  report.groups.map((g) => [g.kind, g.title, g.location ? formatPlace(g.location, cwd) : '—', g.counts.map(formatCount).join(' → '), g.bytes.map(formatBytes).join(' → ')]),
 )}`
     : ''
 }

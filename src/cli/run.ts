@@ -4,7 +4,7 @@ import { join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AnalysisClient } from '../analysis/client.ts';
 import type { AllocationSite, MemorySample, RunReport } from '../analysis/report.ts';
-import { formatBytes } from '../analysis/units.ts';
+import { formatBytes } from '../present/units.ts';
 import { SourceMaps } from '../analysis/source-maps.ts';
 import { memoryFindings, runVerdict } from '../analysis/verdict.ts';
 import { AsyncDump, AsyncGroup, frameLocation } from '../inspector/async-tracker.ts';
@@ -24,6 +24,8 @@ export interface WatchOptions {
   memoryBudgetMb?: number;
   workerPath: string;
   signal: AbortSignal;
+  /** Record every object's allocation stack, so snapshots say which function made what grows. */
+  trackAllocations: boolean;
 }
 
 export interface RunOptions extends WatchOptions {
@@ -56,14 +58,16 @@ interface Observation {
  * post-GC points; allocation sampling from the first snapshot on, counting everything
  * allocated up to the middle snapshot, then only what is kept up to the last.
  */
-function watchTarget(session: InspectorSession, options: WatchOptions, asyncTracking: boolean): LiveTarget {
+function watchTarget(session: InspectorSession, options: WatchOptions, launched: boolean): LiveTarget {
   const keptFrom = Math.floor(options.snapshots / 2);
   return new LiveTarget(session, {
     pollIntervalMs: options.intervalMs,
     gcEveryMs: Math.max(1000, options.durationMs / 20),
     samplingIntervalBytes: 0,
     allocationMode: (captures) => (captures === 0 || captures >= options.snapshots ? null : captures - 1 >= keptFrom ? 'inuse' : 'alloc'),
-    asyncTracking,
+    // A launched program has the tracker preloaded, and tracks allocations since its start.
+    asyncTracking: !launched,
+    trackAllocations: options.trackAllocations && (launched ? 'since-launch' : true),
   });
 }
 
@@ -78,6 +82,9 @@ async function observe(watched: LiveTarget, options: WatchOptions, warmupMs: num
   const times: number[] = [];
   const dumps: AsyncDump[] = [];
   await watched.start();
+  if (watched.trackingError) note(`allocation tracking did not start (${watched.trackingError}); the snapshots have no allocation stacks`);
+  // The tracker's own records grow the program's rss: the report's rss trend then says little.
+  else if (options.trackAllocations) note('allocation tracking is on: the program runs several times slower, and its rss grows with the records kept');
   try {
     for (let k = 0; k < options.snapshots && !ended(); k++) {
       const due = warmupMs + (k * (options.durationMs - warmupMs)) / Math.max(1, options.snapshots - 1);
@@ -154,7 +161,9 @@ async function analyzeWatch(observation: Observation, options: WatchOptions, run
 export async function runAndAnalyze(options: RunOptions): Promise<RunReport> {
   const script = resolve(options.script);
   if (!existsSync(script)) throw new RunError(`${options.script}: no such file`);
-  const target = await launchInspected(script, { args: options.args, nodeArgs: ['--require', options.asyncPreloadPath] });
+  // Tracking from the start sees what start-up allocates, and costs less than through the inspector.
+  const tracking = options.trackAllocations ? ['--track-heap-objects'] : [];
+  const target = await launchInspected(script, { args: options.args, nodeArgs: [...tracking, '--require', options.asyncPreloadPath] });
   let exit: ExitStatus | null = null;
   let ended = false;
   void target.exited.then((status) => {
@@ -171,8 +180,7 @@ export async function runAndAnalyze(options: RunOptions): Promise<RunReport> {
   try {
     // A quarter of the run (at least a second) to warm up: start-up allocations are not a leak.
     const warmupMs = Math.max(1000, options.durationMs / 4);
-    // The preload put the async tracker in from the start.
-    observation = await observe(watchTarget(session, options, false), options, warmupMs, () => ended, Promise.race([target.exited, disconnected(session)]));
+    observation = await observe(watchTarget(session, options, true), options, warmupMs, () => ended, Promise.race([target.exited, disconnected(session)]));
   } finally {
     await session.close();
     // A program that is ending on its own gets a moment to do so before being stopped.
@@ -207,8 +215,8 @@ export async function attachAndAnalyze(address: string, options: WatchOptions): 
     ended = true;
     void session.close();
   });
-  // Attached late, the tracker sees only the resources created from now on.
-  const watched = watchTarget(session, options, true);
+  // Attached late, the trackers see only the resources and allocations from now on.
+  const watched = watchTarget(session, options, false);
   let observation: Observation;
   try {
     observation = await observe(watched, options, 0, () => ended, disconnected(session));

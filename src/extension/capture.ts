@@ -1,7 +1,7 @@
 import { freemem } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { formatBytes } from '../analysis/units.ts';
+import { formatBytes } from '../present/units.ts';
 import { CaptureError } from '../inspector/capture.ts';
 import { AnalysisService } from './analysis-service.ts';
 import { MemoryPanel } from './memory-panel.ts';

@@ -1,11 +1,10 @@
 import * as vscode from 'vscode';
 import { AnalysisService } from './analysis-service.ts';
 import { Command } from './ids.ts';
-import { lineFindings } from './model/line-findings.ts';
-import { escapeMarkdown } from './model/markdown.ts';
+import { hoverMarkdown, lineFindings } from './model/line-findings.ts';
 import { readSettings } from './settings.ts';
 
-/** CodeLens over the lines that hold memory, and a hover there with what holds it. */
+/** CodeLens over the lines that hold memory or feed a leak, and a hover there with what holds it or how it got there. */
 export class MemoryLenses implements vscode.CodeLensProvider, vscode.HoverProvider, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.changed.event;
@@ -29,13 +28,11 @@ export class MemoryLenses implements vscode.CodeLensProvider, vscode.HoverProvid
   }
 
   provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | null {
-    const finding = lineFindings(this.analysis.current, document.uri.fsPath).find((f) => f.line === position.line + 1);
-    if (!finding) return null;
-    // Property names and strings from the heap: escaped, no HTML, no command links.
-    const text = new vscode.MarkdownString(`**${escapeMarkdown(finding.text)}**`);
+    const found = lineFindings(this.analysis.current, document.uri.fsPath).filter((f) => f.line === position.line + 1);
+    if (!found.length) return null;
+    const text = new vscode.MarkdownString(hoverMarkdown(found));
     text.isTrusted = false;
     text.supportHtml = false;
-    for (const path of finding.paths.slice(0, 3)) text.appendMarkdown(`\n\nHeld by: ${path.map(escapeMarkdown).join(' → ')}`);
     return new vscode.Hover(text, document.lineAt(position.line).range);
   }
 

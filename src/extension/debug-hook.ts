@@ -37,12 +37,14 @@ async function watch(processes: Processes, inspector: InspectorSession, name: st
     pollIntervalMs: settings.pollingIntervalMs,
     samplingIntervalBytes: settings.samplingEnabled ? settings.samplingIntervalBytes : null,
     asyncTracking: settings.asyncTrackingEnabled,
+    trackAllocations: settings.allocationTrackingEnabled,
     onSample: (sample) => process && processes.sample(process, sample),
   });
   process = new WatchedProcess(session?.id ?? `attach:${Date.now()}`, name, target, session?.id ?? null, session?.parentSession?.id ?? null);
   const watched = process;
   inspector.onDisconnect(() => void processes.end(watched, session ? 'the debug session ended' : 'the program ended'));
   await target.start();
+  if (target.trackingError) void vscode.window.showWarningMessage(`Leakscope: allocation tracking did not start for "${name}" (${target.trackingError}); snapshots will have no allocation stacks.`);
   processes.add(process);
   return process;
 }

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { trendOf } from '../analysis/trend.ts';
-import { formatBytes } from '../analysis/units.ts';
+import { formatBytes } from '../present/units.ts';
 import { Command } from './ids.ts';
 import { Processes } from './processes.ts';
 

@@ -11,6 +11,16 @@ const MAX_INTERVAL = 4 * 1024 * 1024;
 /** One bucket of bytes per allocating function. */
 type Totals = Map<string, { frame: Protocol.Runtime.CallFrame; bytes: number }>;
 
+/** What one sampling window saw: bytes by allocating function, over how many seconds. */
+export interface SamplingWindow {
+  totals: Totals;
+  seconds: number;
+}
+
+export function samplingWindow(profile: Protocol.HeapProfiler.SamplingHeapProfile, seconds: number): SamplingWindow {
+  return { totals: totalsByFunction(profile), seconds: Math.max(0.001, seconds) };
+}
+
 /** Sums a sampling profile's self sizes by the function that allocated them. */
 function totalsByFunction(profile: Protocol.HeapProfiler.SamplingHeapProfile): Totals {
   const totals: Totals = new Map();
@@ -37,8 +47,8 @@ function totalsByFunction(profile: Protocol.HeapProfiler.SamplingHeapProfile): T
 export class AllocationSampler {
   private running: 'alloc' | 'inuse' | null = null;
   private startedAt = 0;
-  private alloc: { totals: Totals; seconds: number } | null = null;
-  private inuse: { totals: Totals; seconds: number } | null = null;
+  private alloc: SamplingWindow | null = null;
+  private inuse: SamplingWindow | null = null;
 
   /** Bytes between samples; chosen from the program's allocation rate unless given. */
   constructor(
@@ -91,7 +101,7 @@ export class AllocationSampler {
     // "Still alive" must not count garbage that simply wasn't collected yet.
     if (mode === 'inuse') await this.session.send('HeapProfiler.collectGarbage');
     const { profile } = await this.session.send('HeapProfiler.stopSampling');
-    const window = { totals: totalsByFunction(profile), seconds: Math.max(0.001, (Date.now() - this.startedAt) / 1000) };
+    const window = samplingWindow(profile, (Date.now() - this.startedAt) / 1000);
     if (mode === 'alloc') this.alloc = window;
     else this.inuse = window;
   }
@@ -103,30 +113,42 @@ export class AllocationSampler {
 
   /** Sites of the program's own code (not Node's), most memory kept first. */
   sites(limit: number): AllocationSite[] {
-    const sites = new Map<string, AllocationSite>();
-    const add = (window: { totals: Totals; seconds: number } | null, field: 'allocBytesPerSec' | 'inuseBytesPerSec') => {
-      for (const [key, { frame, bytes }] of window?.totals ?? []) {
-        if (!frame.url || frame.url.startsWith('node:')) continue;
-        let site = sites.get(key);
-        if (!site) {
-          site = {
-            functionName: frame.functionName || '(anonymous)',
-            url: frame.url,
-            file: frame.url.startsWith('file://') ? fileURLToPath(frame.url) : frame.url,
-            line: frame.lineNumber + 1,
-            column: frame.columnNumber + 1,
-            allocBytesPerSec: 0,
-            inuseBytesPerSec: 0,
-          };
-          sites.set(key, site);
-        }
-        site[field] += bytes / window!.seconds;
-      }
-    };
-    add(this.alloc, 'allocBytesPerSec');
-    add(this.inuse, 'inuseBytesPerSec');
-    return [...sites.values()]
-      .sort((a, b) => b.inuseBytesPerSec - a.inuseBytesPerSec || b.allocBytesPerSec - a.allocBytesPerSec)
-      .slice(0, limit);
+    return mergeWindows(this.alloc, this.inuse).slice(0, limit);
   }
+}
+
+/**
+ * The program's own allocation sites (not Node's) with the rates of both windows: bytes
+ * allocated per second from the window that counts everything, bytes kept per second from
+ * the one that counts what stays alive. Most memory kept first.
+ */
+export function mergeWindows(alloc: SamplingWindow | null, inuse: SamplingWindow | null): AllocationSite[] {
+  const sites = new Map<string, AllocationSite>();
+  const add = (window: SamplingWindow | null, field: 'allocBytesPerSec' | 'inuseBytesPerSec') => {
+    for (const [key, { frame, bytes }] of window?.totals ?? []) {
+      if (!frame.url || frame.url.startsWith('node:')) continue;
+      let site = sites.get(key);
+      if (!site) {
+        site = {
+          functionName: frame.functionName || '(anonymous)',
+          url: frame.url,
+          file: frame.url.startsWith('file://') ? fileURLToPath(frame.url) : frame.url,
+          line: frame.lineNumber + 1,
+          column: frame.columnNumber + 1,
+          allocBytesPerSec: 0,
+          inuseBytesPerSec: 0,
+        };
+        sites.set(key, site);
+      }
+      site[field] += bytes / window!.seconds;
+    }
+  };
+  add(alloc, 'allocBytesPerSec');
+  add(inuse, 'inuseBytesPerSec');
+  for (const site of sites.values()) {
+    // Whatever was kept was allocated. A kept rate above the allocated one only means the
+    // windows differed (other times, other work, few samples): never show a contradiction.
+    site.allocBytesPerSec = Math.max(site.allocBytesPerSec, site.inuseBytesPerSec);
+  }
+  return [...sites.values()].sort((a, b) => b.inuseBytesPerSec - a.inuseBytesPerSec || b.allocBytesPerSec - a.allocBytesPerSec);
 }

@@ -20,6 +20,13 @@ export interface LiveTargetOptions {
   allocationMode?: (captures: number) => AllocationMode | null;
   /** Install the async-resource tracker (unless a preload already did). */
   asyncTracking: boolean;
+  /**
+   * Record the allocation stack of every object from now on, so that snapshots carry it
+   * (`trace_node_id`). It slows an allocating program down several times over. 'since-launch':
+   * the process was started with `--track-heap-objects` and already records (since start-up,
+   * and without the inspector's forced GC every 50 ms); starting again would drop that record.
+   */
+  trackAllocations?: boolean | 'since-launch';
   onSample?: (sample: MemorySample) => void;
 }
 
@@ -54,6 +61,7 @@ export class LiveTarget {
   private probeId: string | null = null;
   private epoch = 0;
   private captures = 0;
+  private trackingFailure: string | null = null;
 
   constructor(
     readonly session: InspectorSession,
@@ -70,11 +78,30 @@ export class LiveTarget {
     return this.memory.elapsedMs();
   }
 
+  /** Why allocation tracking asked for could not start (snapshots then have no allocation stacks); null if it runs or was not asked for. */
+  get trackingError(): string | null {
+    return this.trackingFailure;
+  }
+
   async start(): Promise<void> {
     this.memory.start();
     await this.session.send('HeapProfiler.enable');
+    if (this.options.trackAllocations === true) await this.trackAllocations();
     if (this.options.asyncTracking) await installTracker(this.session).catch(() => {});
     await this.sampleAllocations();
+  }
+
+  /**
+   * Tracking stops with `HeapProfiler.disable` (on detach, or by another tool); never with
+   * `stopTrackingHeapObjects`, which makes V8 take and send a whole heap snapshot.
+   */
+  private async trackAllocations(): Promise<void> {
+    try {
+      await this.session.send('HeapProfiler.startTrackingHeapObjects', { trackAllocations: true });
+      this.trackingFailure = null;
+    } catch (error) {
+      this.trackingFailure = (error as Error).message;
+    }
   }
 
   private async sampleAllocations(): Promise<void> {
@@ -116,6 +143,8 @@ export class LiveTarget {
     const id = await this.objectIdProbe().catch(() => null);
     if (id === null || id === this.probeId) return false;
     await this.session.send('HeapProfiler.enable');
+    // Disabling stopped allocation tracking too, even one started at launch.
+    if (this.options.trackAllocations) await this.trackAllocations();
     this.epoch++;
     this.allocations?.forget();
     return true;
@@ -140,14 +169,15 @@ export class LiveTarget {
 
   /**
    * Stops watching; with `detach`, also takes out of the process everything we put in, so
-   * it runs on as before: no tracker, no profiler, no runtime events.
+   * it runs on as before: no tracker, no profiler, no runtime events. Allocation tracking
+   * stops either way: left on, it would keep the program several times slower.
    */
   async dispose(detach: boolean): Promise<void> {
     await this.stop();
-    if (detach && !this.session.isClosed) {
-      await uninstallTracker(this.session).catch(() => {});
-      await this.session.send('HeapProfiler.disable').catch(() => {});
-      await this.session.send('Runtime.disable').catch(() => {});
+    if (!this.session.isClosed) {
+      if (detach) await uninstallTracker(this.session).catch(() => {});
+      if (detach || this.options.trackAllocations) await this.session.send('HeapProfiler.disable').catch(() => {});
+      if (detach) await this.session.send('Runtime.disable').catch(() => {});
     }
     await this.session.close();
   }

@@ -13,6 +13,13 @@ export interface SourceLocation {
   scriptId: number;
 }
 
+/** A frame of an allocation stack. */
+export interface AllocationFrame extends SourceLocation {
+  functionName: string;
+  /** The program's own code (see isOwnCode). */
+  own: boolean;
+}
+
 const SCRIPT_EDGES = ['script', 'script_or_debug_info'];
 
 /**
@@ -40,33 +47,41 @@ export class SourceLocator {
   /**
    * The function that allocated `n`, when the heap was recorded with allocation tracking
    * (`--track-heap-objects`, DevTools' allocation instrumentation): the innermost frame of
-   * its allocation stack in the program's own code. V8 records each frame's function
+   * its allocation stack in the program's own code.
+   */
+  allocationSite(n: number): AllocationFrame | null {
+    const traceIds = this.g.raw.nodeTraceNodeId;
+    return (traceIds ? this.allocationStack(traceIds[n]) : []).find((frame) => frame.own) ?? null;
+  }
+
+  /**
+   * The allocation stack of a trace node, innermost frame first: the program's frames and its
+   * dependencies', without V8's builtins and Node's internals. V8 records each frame's function
    * (where it starts), not the line inside it.
    */
-  allocationSite(n: number): (SourceLocation & { functionName: string }) | null {
-    const traceIds = this.g.raw.nodeTraceNodeId;
+  allocationStack(trace: number, maxFrames = 32): AllocationFrame[] {
     const { traceTree, traceFunctionInfos } = this.g.raw;
-    let trace = traceIds ? traceIds[n] : 0;
-    for (let depth = 0; trace > 0 && depth < 256; depth++) {
+    const frames: AllocationFrame[] = [];
+    for (let depth = 0; trace > 0 && depth < 256 && frames.length < maxFrames; depth++) {
       const frame = traceTree.get(trace);
-      if (!frame) return null;
+      if (!frame) break;
       const info = traceFunctionInfos[frame.functionInfo];
       // Trace frames are 1-based; 0 means V8 did not know the position. A module's own
       // top-level code is an anonymous function at 1:1, which tells nothing.
       const topLevel = info?.name === '' && info.line === 1;
       if (info && info.line > 0 && !topLevel && isUserScript(info.scriptName)) {
-        return this.original({
-          url: info.scriptName,
-          file: urlToFile(info.scriptName),
-          line: info.line,
-          column: Math.max(1, info.column),
-          scriptId: info.scriptId,
-          functionName: info.name,
-        });
+        const at = this.original({ url: info.scriptName, file: urlToFile(info.scriptName), line: info.line, column: Math.max(1, info.column), scriptId: info.scriptId });
+        frames.push({ ...at, functionName: info.name, own: isOwnCode(at.url) });
       }
       trace = frame.parent;
     }
-    return null;
+    return frames;
+  }
+
+  /** The names of every script the heap has a function of. */
+  scriptNamesInHeap(): string[] {
+    this.scriptNames ??= this.buildScriptNames();
+    return [...this.scriptNames.values()];
   }
 
   scriptName(scriptId: number): string | null {
@@ -114,7 +129,12 @@ export function urlToFile(url: string): string {
   return url;
 }
 
-/** Whether a script is the program's own (not Node's internals). */
+/** Whether a script is the program's or its dependencies' (not Node's internals). */
 export function isUserScript(url: string): boolean {
   return !url.startsWith('node:') && !url.startsWith('internal/') && url !== '';
+}
+
+/** Whether a script is the program's own: neither Node's internals nor a dependency under node_modules. */
+export function isOwnCode(url: string): boolean {
+  return isUserScript(url) && !/[\\/]node_modules[\\/]/.test(url);
 }

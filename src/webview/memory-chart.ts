@@ -1,6 +1,6 @@
 // The Memory Growth panel's pure logic: chart data and labels. No DOM, so it is tested in plain Node.
 import type { MemorySample } from '../analysis/report.ts';
-import { formatBytes } from '../analysis/units.ts';
+import { formatBytes } from '../present/units.ts';
 import type { SnapshotMarker, SuspectSeries } from './protocol.ts';
 
 export { formatBytes };

@@ -105,7 +105,7 @@ test('three captures from the debug toolbar: progress, then the Map as suspect 1
   await verdict.filter({ hasText: /^Leak: / }).waitFor({ timeout: 30_000 });
   const first = suspects.locator('.monaco-list-row').nth(1);
   const text = await first.innerText();
-  assert.match(text, /^1\. Map `sessions` keeps growing/);
+  assert.match(text, /^1\. Map sessions/);
   const growth = /\+([\d.]+ [KM]B) \(\+([\d,]+) entries\) in (\d+) s/.exec(text);
   assert.ok(growth, `no growth in "${text}"`);
   assert.ok(bytes(growth[1]) > 1024 * 1024 && Number(growth[2].replace(/,/g, '')) > 5000, text);
@@ -132,6 +132,18 @@ test("clicking the suspect opens map-cache.js on the Map's line, with the CodeLe
   await holder.waitFor({ timeout: 10_000 });
   assert.match(await holder.innerText(), /map-cache\.js:5$/, 'the step names the line it opens');
   await vscode.screenshot('3-suspect-at-line');
+
+  // Grows at: the statement that feeds the Map opens on a click, with its own CodeLens.
+  const site = vscode.leakscopePane('Suspects').locator('.monaco-list-row', { hasText: /^map-cache\.js:14 sessions\.set\(…\)/ });
+  await site.waitFor({ timeout: 10_000 });
+  await site.click();
+  await editor.locator('.line-numbers.active-line-number', { hasText: /^14$/ }).waitFor({ timeout: 10_000 });
+  const siteLens = editor.locator('.codelens-decoration', { hasText: 'sessions' }).filter({ hasNotText: 'retained' });
+  await siteLens.waitFor({ timeout: 30_000 });
+  const siteTop = (await siteLens.boundingBox())!.y;
+  const line14 = (await editor.locator('.line-numbers', { hasText: /^14$/ }).boundingBox())!.y;
+  assert.ok(line14 > siteTop && line14 - siteTop < 30, `lens at y=${siteTop}, line 14 at y=${line14}`);
+  await vscode.screenshot('3b-grows-at');
   await page.keyboard.press('Shift+F5');
   await page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 30_000 });
 });
@@ -199,7 +211,7 @@ test('a TypeScript program: the suspect opens the .ts source through its source 
     await sleep(2000);
     await captureFromToolbar();
   }
-  const suspect = vscode.leakscopePane('Suspects').locator('.monaco-list-row', { hasText: /^1\. Map `sessions` keeps growing/ });
+  const suspect = vscode.leakscopePane('Suspects').locator('.monaco-list-row', { hasText: /^1\. Map sessions/ });
   await suspect.waitFor({ timeout: 30_000 });
   await suspect.click();
   // The program runs dist/server.js; the source it was built from is ts-service/src/session-store.ts.
@@ -207,6 +219,12 @@ test('a TypeScript program: the suspect opens the .ts source through its source 
   const editor = page.locator('.editor-instance .monaco-editor').first();
   await editor.locator('.line-numbers.active-line-number', { hasText: /^12$/ }).waitFor({ timeout: 10_000 });
   await editor.locator('.codelens-decoration', { hasText: /^Leakscope: [\d.]+ [KM]B retained · [\d,]+ entries/ }).waitFor({ timeout: 30_000 });
+  // The line that feeds it is a .ts line too.
+  if ((await suspect.getAttribute('aria-expanded')) !== 'true') await suspect.locator('.monaco-tl-twistie').click();
+  const site = vscode.leakscopePane('Suspects').locator('.monaco-list-row', { hasText: /^session-store\.ts:22 this\.sessions\.set\(…\)/ });
+  await site.waitFor({ timeout: 10_000 });
+  await site.click();
+  await editor.locator('.line-numbers.active-line-number', { hasText: /^22$/ }).waitFor({ timeout: 10_000 });
   await vscode.screenshot('6-typescript');
   await page.keyboard.press('Shift+F5');
   await page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 30_000 });

@@ -9,7 +9,7 @@ import type { RunReport, Suspect } from '../../src/analysis/report.ts';
 import { CLI, example, scratch } from '../helpers/paths.ts';
 
 async function suspectsOf(name: string) {
-  const json = join(scratch(name), 'report.json');
+  const json = join(scratch(name.replace(/\W/g, '-')), 'report.json');
   const run = spawnSync(process.execPath, [CLI, 'run', example(name), '--duration', '5', '--json', json], { encoding: 'utf8', timeout: 120_000 });
   assert.equal(run.status, 0, run.stderr);
   const report = JSON.parse(readFileSync(json, 'utf8')) as RunReport;
@@ -23,6 +23,14 @@ function find(suspects: Suspect[], kind: Suspect['kind']): Suspect {
   return found;
 }
 
+/** The suspect's first growth site is this statement of the program's own. */
+function growsAt(s: Suspect, file: string, line: number, code: RegExp): void {
+  const [site] = s.growthSites;
+  assert.ok(site, `${s.title}: a growth site (${s.growthSitesNote})`);
+  assert.deepEqual([site.file, site.line], [example(file), line], `${s.title}: grows at ${site.file}:${site.line} ${site.code}`);
+  assert.match(site.code, code);
+}
+
 test('stuck workers: the map of parked resolvers, and the workers suspended at their await', async () => {
   const suspects = await suspectsOf('stuck-workers.js');
   const pending = find(suspects, 'collection');
@@ -30,6 +38,7 @@ test('stuck workers: the map of parked resolvers, and the workers suspended at t
   assert.equal(pending.location?.line, 6);
   // 400 a second when the machine is idle; a loaded CI machine runs the timer less often.
   assert.ok(pending.countGrowth! >= 200, `+${pending.countGrowth} entries`);
+  growsAt(pending, 'stuck-workers.js', 12, /^pending\.set\(/);
   const workers = find(suspects, 'async');
   assert.match(workers.title, /^worker\(\) suspended at await/);
   assert.equal(workers.location?.line, 16);
@@ -43,6 +52,7 @@ test('an event-listener leak: the emitter whose listeners pile up', async () => 
   assert.equal(listeners.heldBy, 'configChanges');
   assert.equal(listeners.location?.line, 7);
   assert.ok(listeners.countGrowth! >= 1500, `+${listeners.countGrowth} listeners`);
+  growsAt(listeners, 'listener-leak.js', 12, /^configChanges\.on\('change'/);
   assert.match(listeners.hint, /removeListener/);
 });
 
@@ -52,6 +62,7 @@ test('a forgotten setInterval: live timers grouped by the line that set them', a
   assert.match(suspects[0].title, /^setInterval\(anonymous\) at forgotten-interval\.js:7$/);
   assert.equal(suspects[0].location?.line, 7);
   assert.ok(suspects[0].countGrowth! >= 600);
+  growsAt(suspects[0], 'forgotten-interval.js', 7, /^setInterval\(/);
   assert.ok(!suspects.some((s) => s.location === null), 'no suspect inside Node internals');
 });
 
@@ -62,6 +73,7 @@ test('a closure chain: the scope that grows, named by the variable it grows thro
   assert.equal(chain.location?.line, 5);
   assert.match(chain.title, /\(module closure-chain\.js\) keeps growing through `current`/);
   assert.ok(chain.growthBytes > 2 * 1024 * 1024, `grew ${chain.growthBytes} bytes`);
+  growsAt(chain, 'closure-chain.js', 12, /^current = \{/);
 });
 
 test('buffers kept outside the heap: the array that holds them, with its external bytes', async () => {
@@ -71,4 +83,32 @@ test('buffers kept outside the heap: the array that holds them, with its externa
   assert.equal(log.heldBy, 'auditLog');
   assert.equal(log.location?.line, 5);
   assert.ok(log.externalBytes! > 500 * 16 * 1024, `external ${log.externalBytes}`);
+  growsAt(log, 'buffers.js', 8, /^auditLog\.push\(/);
+});
+
+test('a metrics counter labelled by user id: the table grows inside prom-client, the program\'s call feeds it', async () => {
+  const suspects = await suspectsOf('metrics-labels.js');
+  const counter = find(suspects, 'collection');
+  assert.equal(counter.heldBy, 'requests');
+  assert.equal(counter.location?.file, example('metrics-labels.js'));
+  assert.equal(counter.location?.line, 7);
+  assert.equal(counter.inside?.heldBy, 'hashMap');
+  growsAt(counter, 'metrics-labels.js', 14, /^requests\.inc\(/);
+});
+
+test('a Map declared in one module and filled in another: declared in store.js, fed by handler.js', async () => {
+  const suspects = await suspectsOf('cross-module/main.js');
+  const sessions = find(suspects, 'collection');
+  assert.equal(sessions.heldBy, 'sessions');
+  assert.deepEqual([sessions.location?.file, sessions.location?.line], [example('cross-module/store.js'), 5]);
+  growsAt(sessions, 'cross-module/handler.js', 9, /^sessions\.set\(/);
+});
+
+test('a method that fills this.cache: the field, and the statement in the method', async () => {
+  const suspects = await suspectsOf('class-cache.js');
+  const cache = find(suspects, 'collection');
+  assert.equal(cache.heldBy, 'cache');
+  assert.equal(cache.location?.line, 7);
+  growsAt(cache, 'class-cache.js', 13, /^this\.cache\.set\(/);
+  assert.equal(cache.growthSites[0].functionName, 'quote');
 });

@@ -1,14 +1,19 @@
 // Watching a live process as the extension does: memory readings, snapshots on demand,
-// async dumps, allocation sampling, and surviving a debugger that resets the HeapProfiler.
+// async dumps, allocation sampling, allocation tracking, and surviving a debugger that
+// resets the HeapProfiler.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { forEachEntry } from '../../src/analysis/collections.ts';
 import type { MemorySample } from '../../src/analysis/report.ts';
 import { launchInspected } from '../../src/inspector/launch.ts';
-import { LiveTarget } from '../../src/inspector/live-target.ts';
+import { LiveTarget, LiveTargetOptions } from '../../src/inspector/live-target.ts';
 import { InspectorSession } from '../../src/inspector/session.ts';
-import { example, scratch } from '../helpers/paths.ts';
+import { HeapGraph } from '../../src/snapshot/graph.ts';
+import { SourceLocator } from '../../src/snapshot/locations.ts';
+import { parseSnapshotFile } from '../../src/snapshot/parser.ts';
+import { example, program, scratch } from '../helpers/paths.ts';
 
 test('a watched process: rising readings, comparable snapshots, and a new epoch after a debugger disables the HeapProfiler', async () => {
   const program = await launchInspected(example('map-cache.js'));
@@ -44,4 +49,83 @@ test('a watched process: rising readings, comparable snapshots, and a new epoch 
     await target.dispose(true);
     await program.stop();
   }
+});
+
+/** The innermost program function of each value's allocation stack in the `sessions` Map (null: no stack). */
+function sessionAllocators(file: string): { traced: boolean; allocators: (string | null)[] } {
+  const raw = parseSnapshotFile(file);
+  const g = new HeapGraph(raw);
+  const heldAs = (n: number, name: string) =>
+    g.retainerNode.subarray(g.firstRetainer[n], g.firstRetainer[n + 1]).some((from) => g.edgeName(g.edgeBetween(from, n)) === name);
+  let map = -1;
+  for (let n = 0; n < g.nodeCount && map < 0; n++) if (g.className(n) === 'Map' && heldAs(n, 'sessions')) map = n;
+  assert.ok(map >= 0, 'the sessions Map is in the snapshot');
+  const locator = new SourceLocator(g);
+  const allocators: (string | null)[] = [];
+  forEachEntry(g, map, 'Map', (_key, value) => allocators.push(value < 0 ? null : (locator.allocationSite(value)?.functionName ?? null)));
+  assert.ok(allocators.length > 20, `${allocators.length} sessions`);
+  return { traced: raw.nodeTraceNodeId !== null && raw.traceTree.size > 0, allocators };
+}
+
+async function watchSessions(options: Partial<LiveTargetOptions>, nodeArgs: string[] = []) {
+  const launched = await launchInspected(program('tracked-sessions.js'), { nodeArgs });
+  const session = await InspectorSession.connect(launched.inspectorUrl);
+  const target = new LiveTarget(session, { pollIntervalMs: 1000, samplingIntervalBytes: null, asyncTracking: false, ...options });
+  return {
+    session,
+    target,
+    async [Symbol.asyncDispose]() {
+      await target.dispose(true);
+      await launched.stop();
+    },
+  };
+}
+
+test('with allocation tracking, the Map values carry the stack of the function that made them, sampling still runs, and a reset is recovered', async () => {
+  await using watched = await watchSessions({ trackAllocations: true, samplingIntervalBytes: 0, allocationMode: () => 'alloc' });
+  const { target, session } = watched;
+  const dir = scratch('tracked');
+  await target.start();
+  assert.equal(target.trackingError, null);
+  await sleep(600);
+  await target.capture(join(dir, '1.heapsnapshot'));
+  const first = sessionAllocators(join(dir, '1.heapsnapshot'));
+  assert.ok(first.traced);
+  // Sessions made before tracking started have no stack; every one made since has its maker's.
+  const stacked = first.allocators.filter((a) => a !== null);
+  assert.ok(stacked.length >= 200, `${stacked.length} of ${first.allocators.length} sessions have a stack`);
+  assert.deepEqual(new Set(stacked), new Set(['rememberSession']));
+  // V8's sampling heap profiler runs beside the tracking.
+  assert.ok(target.allocationSites(10).some((s) => s.functionName === 'rememberSession'), JSON.stringify(target.allocationSites(10)));
+
+  // Another tool turns the HeapProfiler off, which stops the tracking: the next capture turns both back on.
+  await session.send('HeapProfiler.disable');
+  const reset = await target.capture(join(dir, '2.heapsnapshot'));
+  assert.equal(reset.idsRestarted, true);
+  assert.equal(target.trackingError, null);
+  await sleep(600);
+  await target.capture(join(dir, '3.heapsnapshot'));
+  const after = sessionAllocators(join(dir, '3.heapsnapshot'));
+  assert.ok(after.allocators.filter((a) => a === 'rememberSession').length >= 200, 'sessions made after the reset have their stack again');
+});
+
+test('without allocation tracking, snapshots have no allocation stacks', async () => {
+  await using watched = await watchSessions({});
+  await watched.target.start();
+  await sleep(300);
+  const file = join(scratch('untracked'), '1.heapsnapshot');
+  await watched.target.capture(file);
+  const { traced, allocators } = sessionAllocators(file);
+  assert.equal(traced, false);
+  assert.ok(allocators.every((a) => a === null));
+});
+
+test('a process tracking since launch (as `run` starts it) keeps the stacks of what it made before we connected', async () => {
+  await using watched = await watchSessions({ trackAllocations: 'since-launch' }, ['--track-heap-objects']);
+  await watched.target.start();
+  await sleep(300);
+  const file = join(scratch('since-launch'), '1.heapsnapshot');
+  await watched.target.capture(file);
+  const { allocators } = sessionAllocators(file);
+  assert.deepEqual(new Set(allocators), new Set(['rememberSession']), 'every session, the first ones too');
 });

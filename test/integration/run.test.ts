@@ -26,6 +26,10 @@ test('a leaking program: verdict leak, the Map at its line, exit 1 with --fail-o
   const report = JSON.parse(readFileSync(json, 'utf8')) as RunReport;
   assert.equal(report.verdict, 'leak');
   assert.equal(report.suspects[0].location?.line, 5);
+  // The line that feeds it, with what it added, and pprof's `list` of its function.
+  assert.deepEqual([report.suspects[0].growthSites[0]?.file, report.suspects[0].growthSites[0]?.line], [example('map-cache.js'), 14]);
+  assert.match(stdout, /grows at examples\/map-cache\.js:14:3 {2}sessions\.set\(…\) in handleRequest\(\)/);
+  assert.match(stdout, /\s14 {4}sessions\.set\(`session-\$\{id\}`, session\);/);
   assert.equal(report.snapshots.length, 3);
   assert.equal(report.run.snapshotTimesMs.length, 3);
   assert.ok(report.samples.filter((s) => s.afterGc).length >= 3);
@@ -121,6 +125,7 @@ test('a TypeScript service: the suspect is reported at its line in the .ts sourc
   assert.equal(first.heldBy, 'sessions');
   assert.equal(first.location?.file, example('ts-service/src/session-store.ts'));
   assert.equal(first.location?.line, 12, 'private readonly sessions = new Map…');
+  assert.deepEqual([first.growthSites[0]?.file, first.growthSites[0]?.line], [example('ts-service/src/session-store.ts'), 22], 'this.sessions.set(…)');
   assert.ok(report.allocationSites.some((s) => s.file === example('ts-service/src/server.ts')), JSON.stringify(report.allocationSites));
 });
 

@@ -50,9 +50,16 @@ test('Suspects and CodeLens after three captures of the Map cache: the Map, its 
 
   const [verdict, first] = suspectItems(findings);
   assert.match(verdict.label, /^Leak: /);
-  assert.match(first.label, /^1\. Map `sessions` keeps growing/);
-  assert.match(first.description!, /^\+[\d.]+ [KM]B \(\+[\d,]+ entries\) in \d+ s · [\d.]+ [KM]B$/);
+  // Short enough for the sidebar's default width; the rest is in the description and tooltip.
+  assert.equal(first.label, '1. Map sessions');
+  assert.match(first.description!, /^\+[\d.]+ [KM]B \(\+[\d,]+ entries\) in \d+ s$/);
+  assert.match(first.tooltip!, /Map `sessions` keeps growing/);
   assert.deepEqual([first.location?.file, first.location?.line], [script, 5]);
+  // Grows at: the statement that feeds the Map, one click away.
+  const growsAt = first.children!.find((c) => c.id.endsWith('/sites'))!;
+  assert.equal(growsAt.label, 'Grows at');
+  assert.deepEqual([growsAt.children![0].location?.file, growsAt.children![0].location?.line], [script, 14]);
+  assert.match(growsAt.children![0].label, /^map-cache\.js:14 sessions\.set\(…\)$/);
   const path = first.children!.find((c) => c.id.endsWith('/path'))!;
   // Nearest holder first: the Map, then the variable that holds it, which opens its declaration.
   assert.deepEqual(path.children!.slice(0, 2).map((step) => step.label), ['Map', '(module map-cache.js) sessions']);
@@ -64,6 +71,10 @@ test('Suspects and CodeLens after three captures of the Map cache: the Map, its 
   assert.match(onMap.text, /^Leakscope: [\d.]+ [KM]B retained · [\d,]+ entries · \+[\d.]+ [KM]B since #1/);
   assert.equal(onMap.suspectId, first.id, 'clicking the lens reveals suspect 1');
   assert.ok(onMap.paths[0].includes('(module map-cache.js) sessions'));
+  const onSite = lenses.find((l) => l.line === 14);
+  assert.ok(onSite, `a lens on the growth site: ${lenses.map((l) => `${l.line}: ${l.text}`).join('\n')}`);
+  assert.match(onSite.text, /sessions/);
+  assert.equal(onSite.suspectId, first.id);
   // The sampling profiler saw the sessions allocated in handleRequest (line 7), or in the
   // timer callback (line 19) where V8 inlined it.
   assert.ok(lenses.some((l) => (l.line === 7 || l.line === 19) && /inuse [\d.]+ [KM]?B\/s · alloc [\d.]+ [KM]?B\/s/.test(l.text)), lenses.map((l) => `${l.line}: ${l.text}`).join('\n'));

@@ -10,6 +10,9 @@ const IMG = '<img src=x onerror=alert(1)>';
 const SCRIPT = '"><script>alert(1)</script>';
 const IMG_ESCAPED = '&lt;img src=x onerror=alert(1)&gt;';
 const SCRIPT_ESCAPED = '&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;';
+// A statement of the program's that tries to close the <code> it is shown in (no brackets, so it shows whole).
+const CODE = '"</code><img src=x onerror=alert>";';
+const CODE_ESCAPED = '&quot;&lt;/code&gt;&lt;img src=x onerror=alert&gt;&quot;';
 const MB = 1024 * 1024;
 
 // The program the suspect points at; its source line is shown, and is hostile too.
@@ -87,6 +90,38 @@ function makeReport(overrides: Partial<RunReport> = {}): RunReport {
         retainerPath: ['(module map-cache.js) sessions', `Map${IMG}`],
         retainerLocations: [{ file: script, line: 5, column: 7, url: `file://${script}` }, null],
         hint: 'Delete entries when a session ends, or bound the cache.',
+        growthSites: [
+          {
+            file: script,
+            line: 7,
+            column: 3,
+            url: `file://${script}`,
+            functionName: `handleRequest${SCRIPT}`,
+            code: CODE,
+            exact: true,
+            bytes: 5 * MB,
+            count: 20_000,
+            stack: [{ file: script, line: 6, column: 22, url: `file://${script}`, functionName: `handleRequest${SCRIPT}`, own: true }],
+            evidence: 'allocation-stack',
+            functionLines: { start: 6, end: 8 },
+          },
+          {
+            file: script,
+            line: 5,
+            column: 7,
+            url: `file://${script}`,
+            functionName: '',
+            code: 'const sessions = new Map();',
+            exact: true,
+            bytes: null,
+            count: null,
+            stack: [],
+            evidence: 'static',
+            functionLines: null,
+          },
+        ],
+        growthSitesNote: `one site is static ${IMG}`,
+        inside: { heldBy: `Counter .hashMap${IMG}`, location: { file: join(dir, 'node_modules/prom-client/lib/counter.js'), line: 40, column: 5, url: '' } },
       },
     ],
     groups: [],
@@ -123,18 +158,32 @@ test('the verdict, the suspect, where it was made and what holds it are all ther
   assert.ok(html.includes('Map sessions '), 'suspect title');
   assert.ok(html.includes('map-cache.js:5:7'), 'suspect location');
   assert.ok(html.includes(`(module map-cache.js) sessions → Map${IMG_ESCAPED}`), 'retainer path');
-  assert.ok(html.includes('+6.0 MB, +20,000 entries'), 'growth');
+  assert.ok(html.includes('+6.0 MB (+20,000 entries)'), 'growth');
   assert.ok(html.includes('const sessions = new Map();'), 'the source line');
   assert.ok(html.includes('Delete entries when a session ends'), 'hint');
+});
+
+test('where it grows: the sites, the note, the dependency it is made inside, and the function listed with bytes per line', () => {
+  const html = formatHtmlReport(makeReport(), dir);
+  assert.ok(html.includes('<dt>Grows at</dt>'));
+  assert.ok(html.includes(`<li><code>map-cache.js:7:3</code> ${CODE_ESCAPED} in handleRequest${SCRIPT_ESCAPED}() — +5.0 MB (+20,000 entries)</li>`), 'the allocation-stack site');
+  assert.ok(html.includes('<li><code>map-cache.js:5:7</code> const sessions = new Map() at top level (static: writes into sessions)</li>'), 'the static site');
+  assert.ok(html.includes(`<dt>Note</dt><dd>one site is static ${IMG_ESCAPED}</dd>`));
+  assert.ok(html.includes(`<dt>Inside</dt><dd>prom-client&#39;s Counter .hashMap${IMG_ESCAPED} at <code>node_modules/prom-client/lib/counter.js:40:5</code></dd>`));
+  assert.ok(html.includes(`<figcaption>handleRequest${SCRIPT_ESCAPED}() in map-cache.js — bytes added per line in the last interval, still alive</figcaption>`), 'the listing names its function');
+  assert.ok(html.includes('<mark><span class="margin"> 5.0 MB</span>    7    sessions.set(id, {});</mark>'), 'bytes in the margin of the site line');
 });
 
 test('strings from the heap and the program are escaped wherever they appear', () => {
   const html = formatHtmlReport(makeReport(), dir);
   assert.ok(!html.includes('<img'), 'no raw <img');
   assert.ok(!/<script/i.test(html), 'no raw <script');
-  // Class name, retainer-path token, note and source line (IMG); suspect title and script args (SCRIPT).
-  assert.ok(countOf(html, IMG_ESCAPED) >= 4, `escaped <img> ${countOf(html, IMG_ESCAPED)} times`);
-  assert.ok(countOf(html, SCRIPT_ESCAPED) >= 2, `escaped <script> ${countOf(html, SCRIPT_ESCAPED)} times`);
+  // Class name, retainer-path token, notes, source line, the dependency's holder (IMG); suspect title,
+  // script args, a growth site's function in its line and in the listing's caption (SCRIPT).
+  assert.ok(countOf(html, IMG_ESCAPED) >= 6, `escaped <img> ${countOf(html, IMG_ESCAPED)} times`);
+  assert.ok(countOf(html, SCRIPT_ESCAPED) >= 4, `escaped <script> ${countOf(html, SCRIPT_ESCAPED)} times`);
+  assert.ok(html.includes(CODE_ESCAPED), "a growth site's statement");
+  assert.ok(!html.includes('</code><img'), 'the statement does not close its <code>');
   assert.ok(html.includes(`Session${IMG_ESCAPED}`), 'class name');
   assert.ok(html.includes(`native memory climbs ${IMG_ESCAPED}`), 'note');
 });

@@ -1,8 +1,9 @@
 import type { SourceRef } from '../../analysis/report.ts';
-import { formatCount } from '../../analysis/units.ts';
+import { formatCount, formatCountDelta } from '../../present/units.ts';
 import type { AsyncDump } from '../../inspector/async-tracker.ts';
 import { frameLocation } from '../../inspector/async-tracker.ts';
-import { Item, shortPlace } from './item.ts';
+import { shortPlace } from '../../present/places.ts';
+import { Item } from './item.ts';
 
 /** A frame's place in the program, source-mapped; null for frames without a file position. */
 export type FrameResolver = (location: { file: string; line: number; column: number }) => SourceRef | null;
@@ -31,8 +32,7 @@ export function groupAcrossDumps(dumps: AsyncDump[]): Group[] {
 function countsText(counts: number[]): string {
   const now = counts[counts.length - 1];
   if (counts.length < 2) return formatCount(now);
-  const growth = now - counts[0];
-  return `${counts.map(formatCount).join(' → ')} (${growth >= 0 ? '+' : ''}${formatCount(growth)})`;
+  return `${counts.map(formatCount).join(' → ')} (${formatCountDelta(now - counts[0])})`;
 }
 
 /**

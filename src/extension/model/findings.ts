@@ -21,17 +21,6 @@ export interface Findings {
   notes: string[];
 }
 
-export function verdictLabel(verdict: Verdict): string {
-  return verdict === 'leak' ? 'Leak' : verdict === 'no-leak' ? 'No leak' : 'Need another snapshot';
-}
-
-/** How long the snapshots span, in words: "in 20 s", "in 3 min". */
-export function spanText(timesMs: number[] | null): string {
-  if (!timesMs || timesMs.length < 2) return '';
-  const seconds = (timesMs[timesMs.length - 1] - timesMs[0]) / 1000;
-  return seconds < 120 ? ` in ${Math.round(seconds)} s` : ` in ${Math.round(seconds / 60)} min`;
-}
-
 /** An analysis weighed with the memory readings taken around it (when there are any). */
 export function findingsFrom(base: Omit<Findings, 'verdict' | 'verdictReason' | 'notes'>): Findings {
   if (base.samples.length < 2) return { ...base, verdict: base.report.verdict, verdictReason: base.report.verdictReason, notes: [] };

@@ -23,9 +23,3 @@ export interface Item {
   expand?: () => Promise<Item[]>;
   expanded?: boolean;
 }
-
-/** `file.js:12`, or the last part of a URL that is not a file. */
-export function shortPlace(ref: SourceRef): string {
-  const name = ref.file.split(/[\\/]/).pop() || ref.file;
-  return `${name}:${ref.line}`;
-}

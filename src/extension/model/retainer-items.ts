@@ -1,7 +1,8 @@
 import type { ObjectRow } from '../../analysis/report.ts';
-import { formatBytes, formatCount } from '../../analysis/units.ts';
+import { formatBytes, formatCount } from '../../present/units.ts';
 import { Findings } from './findings.ts';
-import { Item, shortPlace } from './item.ts';
+import { shortPlace } from '../../present/places.ts';
+import { Item } from './item.ts';
 
 /** Questions the analysis worker answers about the newest snapshot. */
 export interface HeapQueries {

@@ -1,4 +1,4 @@
-import { formatBytes } from '../../analysis/units.ts';
+import { formatBytes } from '../../present/units.ts';
 import type { WatchedProcess } from '../watched-process.ts';
 import { Item } from './item.ts';
 
