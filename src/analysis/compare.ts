@@ -32,6 +32,10 @@ const HINTS: Record<SuspectKind | CollectionKind, string> = {
   external: 'Buffers held outside the JS heap keep piling up: drop them when done or reuse a bounded pool.',
 };
 
+/** A collection a dependency keeps: the program controls what it is fed, not how it is kept. */
+const DEPENDENCY_HINT =
+  'It grows inside a dependency, fed by the calls below: bound what you pass it (label values, keys, listeners), or use the library\'s own way to remove or reset entries.';
+
 /** Non-decreasing from snapshot to snapshot (within a small tolerance), and larger at the end. */
 function grows(values: Array<number | null>): boolean {
   const present = values.filter((v): v is number => v !== null);
@@ -205,7 +209,7 @@ function candidateSuspect(context: Context, c: Candidate, n: number, externalByt
     location: located.location,
     allocatedIn: located.allocatedIn,
     ...describePath(g, locator, code, steps),
-    hint: HINTS[c.collectionKind ?? c.kind],
+    hint: located.inside ? DEPENDENCY_HINT : HINTS[c.collectionKind ?? c.kind],
     growthSites: sites.sites,
     growthSitesNote: sites.note,
     inside: located.inside,

@@ -93,6 +93,7 @@ test('a metrics counter labelled by user id: the table grows inside prom-client,
   assert.equal(counter.location?.file, example('metrics-labels.js'));
   assert.equal(counter.location?.line, 7);
   assert.equal(counter.inside?.heldBy, 'hashMap');
+  assert.match(counter.hint, /inside a dependency/);
   growsAt(counter, 'metrics-labels.js', 14, /^requests\.inc\(/);
 });
 
