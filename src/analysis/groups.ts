@@ -1,4 +1,4 @@
-import { basename } from 'node:path';
+import { shortPlace } from '../present/places.ts';
 import { HeapGraph } from '../snapshot/graph.ts';
 import { SourceLocation, SourceLocator } from '../snapshot/locations.ts';
 import { collectionOf } from './collections.ts';
@@ -37,7 +37,7 @@ const TYPED_ARRAYS = new Set([
 ]);
 
 function where(loc: SourceLocation | null): string {
-  return loc ? `${basename(loc.file)}:${loc.line}` : 'unknown location';
+  return loc ? shortPlace(loc) : 'unknown location';
 }
 
 function locationKey(loc: SourceLocation | null, fallback: string): string {

@@ -1,5 +1,5 @@
 import type { AnalysisReport, MemorySample, Verdict } from './report.ts';
-import { formatBytes, formatDelta } from '../present/units.ts';
+import { formatBytes, formatPerMinute } from '../present/units.ts';
 import { isGrowing, thin, trendOf, Trend } from './trend.ts';
 
 /** Memory over a run, after GC, and the verdict that weighs it with the snapshots. */
@@ -42,7 +42,7 @@ export function memoryFindings(samples: MemorySample[], fromMs: number): MemoryF
 }
 
 function perMinute(trend: Trend): string {
-  return `${formatDelta(trend.slope * 60)}/min`;
+  return formatPerMinute(trend.slope);
 }
 
 /**

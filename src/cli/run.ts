@@ -4,7 +4,7 @@ import { join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AnalysisClient } from '../analysis/client.ts';
 import type { AllocationSite, MemorySample, RunReport } from '../analysis/report.ts';
-import { formatBytes } from '../present/units.ts';
+import { formatBytes, formatPerMinute } from '../present/units.ts';
 import { SourceMaps } from '../analysis/source-maps.ts';
 import { memoryFindings, runVerdict } from '../analysis/verdict.ts';
 import { AsyncDump, AsyncGroup, frameLocation } from '../inspector/async-tracker.ts';
@@ -251,7 +251,7 @@ function disconnected(session: InspectorSession): Promise<void> {
 /** The memory lines of the text report, after the verdict. */
 export function formatMemory(report: RunReport): string {
   const line = (label: string, t: RunReport['memory']['heap']) =>
-    `  ${label.padEnd(9)} ${formatBytes(t.levelBytes).padStart(9)}  ${(t.slopeBytesPerSec >= 0 ? '+' : '') + formatBytes(t.slopeBytesPerSec * 60)}/min${t.grows ? '  ← grows' : ''}`;
+    `  ${label.padEnd(9)} ${formatBytes(t.levelBytes).padStart(9)}  ${formatPerMinute(t.slopeBytesPerSec)}${t.grows ? '  ← grows' : ''}`;
   const out = [
     `Memory after GC over ${(report.run.durationMs / 1000).toFixed(0)} s (${report.samples.filter((s) => s.afterGc).length} post-GC readings, ${report.samples.length} in all):`,
     line('heapUsed', report.memory.heap),

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { trendOf } from '../analysis/trend.ts';
-import { formatBytes } from '../present/units.ts';
+import { formatBytes, formatPerMinute } from '../present/units.ts';
 import { Command } from './ids.ts';
 import { Processes } from './processes.ts';
 
@@ -26,7 +26,7 @@ export class MemoryStatus implements vscode.Disposable {
     const recent = samples.slice(-TREND_WINDOW).map((s) => ({ t: s.timeMs / 60_000, v: s.heapUsed }));
     const perMinute = trendOf(recent).slope;
     const arrow = Math.abs(perMinute) < 64 * 1024 ? '→' : perMinute > 0 ? '↑' : '↓';
-    const trend = arrow === '→' ? 'flat' : `${perMinute > 0 ? '+' : ''}${formatBytes(perMinute)}/min`;
+    const trend = arrow === '→' ? 'flat' : formatPerMinute(perMinute / 60);
     this.item.text = `$(pulse) ${formatBytes(last.heapUsed)} ${arrow}`;
     this.item.tooltip = `Leakscope: ${process.name}\nheap used ${formatBytes(last.heapUsed)} of ${formatBytes(last.heapTotal)}, ${trend}\nrss ${formatBytes(last.rss)}, external ${formatBytes(last.external)}\nClick for the Memory Growth panel`;
     this.item.show();
