@@ -4,7 +4,7 @@ import { SourceLocator } from '../snapshot/locations.ts';
 import { COLLECTION_KINDS, CollectionKind } from './collections.ts';
 import { isContext, nodeLabel } from './describe.ts';
 import { findId, SnapshotDigest } from './digest.ts';
-import { growthSites, timerSite } from './growth-sites.ts';
+import { asyncSites, growthSites, timerSite } from './growth-sites.ts';
 import { biggestChildEdge, declarationOf, holderOf, locateSuspect } from './locate.ts';
 import { describePath, scopeLabel, shortestRetainerPath } from './paths.ts';
 import { ClassDelta, GroupRow, sourceRef, Suspect, SuspectKind } from './report.ts';
@@ -221,7 +221,12 @@ function groupSuspect({ g, locator, code }: Context, row: ReturnType<typeof grou
   const steps = shortestRetainerPath(g, row.example);
   const located = locateSuspect(g, locator, code, steps);
   const external = row.kind === 'external';
-  const sites = row.kind === 'timers' && row.location ? timerSite(code, row.location) : { sites: [], note: null };
+  const sites =
+    row.kind === 'timers' && row.location
+      ? timerSite(code, row.location)
+      : row.kind === 'async' && row.location
+        ? asyncSites(code, row.location)
+        : { sites: [], note: null };
   return {
     kind: row.kind,
     title: row.title,

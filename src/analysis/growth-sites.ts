@@ -166,6 +166,13 @@ export function timerSite(code: SourceCode, callback: Position): GrowthSites {
   return { sites: [], note: code.problem(callback.file) ?? 'the callback is not passed straight to a timer call' };
 }
 
+/** Suspended async functions come from the calls that started them: `worker(i)`. */
+export function asyncSites(code: SourceCode, fn: Position): GrowthSites {
+  const calls = code.callsOf(fn).slice(0, MAX_SITES);
+  if (calls.length) return { sites: calls.map((call) => siteOf(call, true, 'static', [])), note: null };
+  return { sites: [], note: code.problem(fn.file) ?? 'no call of the program\'s own starts this function by its name' };
+}
+
 function siteOf(statement: Statement, exact: boolean, evidence: GrowthSite['evidence'], stack: AllocationFrame[]): GrowthSite {
   return {
     file: statement.file,

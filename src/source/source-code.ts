@@ -1,7 +1,7 @@
 import ts from 'typescript';
 import { Binding, Holder, innermostFunction, referencesTo, resolveHolder } from './bindings.ts';
 import { Position, SourceProgram } from './program.ts';
-import { allocationIn, statementAt, Statement, WriteKind, writeThrough } from './statements.ts';
+import { allocationIn, functionName, statementAt, Statement, WriteKind, writeThrough } from './statements.ts';
 
 export type { Holder } from './bindings.ts';
 export type { Position } from './program.ts';
@@ -84,6 +84,18 @@ export class SourceCode {
     const fn = this.functionNode(at);
     const call = fn?.parent;
     return call && ts.isCallExpression(call) && call.arguments.some((a) => a === fn) ? statementAt(call) : null;
+  }
+
+  /** The statements that call the function whose text contains `at` by its name (`worker(i)`), in source order. */
+  callsOf(at: Position): Statement[] {
+    const fn = this.functionNode(at);
+    const name = fn && functionName(fn);
+    if (!fn || !name || name === '(anonymous)') return [];
+    const binding = this.binding({ kind: 'variable', name, at });
+    if (!binding || binding.symbol.valueDeclaration !== fn) return [];
+    return referencesTo(this.program, binding)
+      .filter((ref) => ts.isCallExpression(ref.parent) && ref.parent.expression === ref)
+      .map((ref) => statementAt(ref.parent));
   }
 
   /** Where the function containing `at` allocates an object of `className`, when the source says. */

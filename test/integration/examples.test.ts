@@ -43,6 +43,7 @@ test('stuck workers: the map of parked resolvers, and the workers suspended at t
   assert.match(workers.title, /^worker\(\) suspended at await/);
   assert.equal(workers.location?.line, 16);
   assert.equal(workers.countGrowth, pending.countGrowth, 'one suspended worker per parked resolver');
+  growsAt(workers, 'stuck-workers.js', 22, /worker\(i\);$/);
   assert.ok(!suspects.some((s) => s.kind === 'promises'), 'the awaited promises are the same finding as the workers');
 });
 

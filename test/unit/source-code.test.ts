@@ -143,6 +143,26 @@ test('a write one call down is found from the caller V8 recorded (inlined frames
   assert.deepEqual(found[0].functionLines, { start: 2, end: 4 });
 });
 
+test('the calls that start a function, by its name and not a same-named one elsewhere', () => {
+  const { code, at } = project({
+    'app.js': [
+      'async function worker(job) {',
+      '  await new Promise(() => {});',
+      '}',
+      'setInterval(() => {',
+      '  for (let i = 0; i < 20; i++) worker(i);',
+      '}, 50);',
+      'function other() {',
+      '  const worker = () => 1;',
+      '  return worker();',
+      '}',
+      'module.exports = { other };',
+      '',
+    ].join('\n'),
+  });
+  assert.deepEqual(lines(code.callsOf(at('app.js', '(job)'))), ['app.js:5 for (let i = 0; i < 20; i++) worker(i);']);
+});
+
 test('the allocating expression, and the function when nothing better is known', () => {
   const { code, at } = project({
     'app.js': 'class Session {}\nfunction open(id) {\n  const log = [id];\n  return new Session(log);\n}\n',
