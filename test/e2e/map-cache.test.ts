@@ -34,19 +34,6 @@ async function legendValue(frame: Frame, series: string): Promise<number> {
   return bytes(await row.locator('.u-value').innerText());
 }
 
-/** The debug toolbar's camera, once Leakscope watches the session. */
-function captureButton() {
-  return vscode.page.locator('.debug-toolbar .action-label[aria-label*="Capture Heap Snapshot"]');
-}
-
-/** Clicks the camera and waits until the capture and the analysis after it are done. */
-async function captureFromToolbar(): Promise<void> {
-  const busy = vscode.page.locator('.notification-toast', { hasText: /capturing a heap snapshot|analysing|comparing/ });
-  await captureButton().click();
-  await busy.first().waitFor({ timeout: 10_000 });
-  await busy.first().waitFor({ state: 'detached', timeout: 60_000 });
-}
-
 /** Picks an item of the open quick pick by typing its label, once it is the one Enter takes. */
 async function pick(label: string): Promise<void> {
   const { page } = vscode;
@@ -176,8 +163,8 @@ test('Snapshots: the session keeps its three after it ends; compare two of them,
 test("the debugger's own heap profile resets V8's object ids: the next capture says so and starts over", async () => {
   const { page } = vscode;
   await page.keyboard.press('F5');
-  await captureButton().waitFor({ timeout: 60_000 });
-  await captureFromToolbar();
+  await vscode.captureButton().waitFor({ timeout: 60_000 });
+  await vscode.captureFromToolbar();
 
   // "Debug: Take Performance Profile" → Heap Profile → Manual, then stop it: js-debug turns
   // the HeapProfiler off when its profile ends.
@@ -188,7 +175,7 @@ test("the debugger's own heap profile resets V8's object ids: the next capture s
   await vscode.runCommand('Debug: Stop Performance Profile');
   await page.locator('.tab', { hasText: '.heapprofile' }).waitFor({ timeout: 30_000 });
 
-  await captureFromToolbar();
+  await vscode.captureFromToolbar();
   const warning = page.locator('.notification-toast', { hasText: 'restarted its object ids' });
   await warning.waitFor({ timeout: 10_000 });
   assert.match(await warning.innerText(), /turned it back on; growth is measured again from this snapshot/);
@@ -206,10 +193,10 @@ test('a TypeScript program: the suspect opens the .ts source through its source 
   const { page } = vscode;
   await vscode.runCommand('Debug: Select and Start Debugging');
   await pick('TypeScript service');
-  await captureButton().waitFor({ timeout: 60_000 });
+  await vscode.captureButton().waitFor({ timeout: 60_000 });
   for (let k = 0; k < 3; k++) {
     await sleep(2000);
-    await captureFromToolbar();
+    await vscode.captureFromToolbar();
   }
   const suspect = vscode.leakscopePane('Suspects').locator('.monaco-list-row', { hasText: /^1\. Map sessions/ });
   await suspect.waitFor({ timeout: 30_000 });

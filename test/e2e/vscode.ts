@@ -54,6 +54,10 @@ export interface VSCode {
   contextMenu(target: Locator, label: string): Promise<void>;
   /** Texts of the notification toasts on screen. */
   notifications(): Promise<string[]>;
+  /** The debug toolbar's camera, once Leakscope watches the session. */
+  captureButton(): Locator;
+  /** Clicks the camera and waits until the capture and the analysis after it are done. */
+  captureFromToolbar(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -86,6 +90,7 @@ export async function startVSCode(options: VSCodeOptions): Promise<VSCode> {
     });
     await waitForExtensionHost(join(userData, 'logs'), logFile);
 
+    const captureButton = () => page.locator('.debug-toolbar .action-label[aria-label*="Capture Heap Snapshot"]');
     return {
       page,
       close,
@@ -142,6 +147,13 @@ export async function startVSCode(options: VSCodeOptions): Promise<VSCode> {
       },
       async notifications() {
         return page.locator('.notifications-toasts .notification-list-item-message').filter({ visible: true }).allInnerTexts();
+      },
+      captureButton,
+      async captureFromToolbar() {
+        const busy = page.locator('.notification-toast', { hasText: /capturing a heap snapshot|analysing|comparing/ });
+        await captureButton().click();
+        await busy.first().waitFor({ timeout: 10_000 });
+        await busy.first().waitFor({ state: 'detached', timeout: 60_000 });
       },
     };
   } catch (error) {
