@@ -40,11 +40,22 @@ function tableEntries(g: HeapGraph, n: number, isMap: boolean, visit: EntryVisit
   }
 }
 
+/** An edge that is an entry: an element, or a property other than the prototype. */
+function isEntryEdge(g: HeapGraph, e: number, type: number): boolean {
+  return g.raw.edgeType[e] === type && !(type === g.edgeTypes.property && g.edgeName(e) === '__proto__');
+}
+
 function forEachEdge(g: HeapGraph, n: number, type: number, visit: (target: number) => void): void {
+  for (let e = g.firstEdge[n]; e < g.firstEdge[n + 1]; e++) if (isEntryEdge(g, e, type)) visit(g.raw.edgeToNode[e]);
+}
+
+/** Entries of an Array or a dictionary object, counted without a visitor: every object of the heap is asked. */
+function edgeCount(g: HeapGraph, n: number, withProperties: boolean): number {
+  let count = 0;
   for (let e = g.firstEdge[n]; e < g.firstEdge[n + 1]; e++) {
-    if (g.raw.edgeType[e] !== type || (type === g.edgeTypes.property && g.edgeName(e) === '__proto__')) continue;
-    visit(g.raw.edgeToNode[e]);
+    if (isEntryEdge(g, e, g.edgeTypes.element) || (withProperties && isEntryEdge(g, e, g.edgeTypes.property))) count++;
   }
+  return count;
 }
 
 /** Listeners registered on an EventEmitter: one per function in `_events`, arrays counted whole. */
@@ -76,9 +87,9 @@ export function forEachEntry(g: HeapGraph, n: number, kind: CollectionKind, visi
 export function collectionOf(g: HeapGraph, n: number): { kind: CollectionKind; entries: number } | null {
   if (g.raw.nodeType[n] !== g.nodeTypes.object) return null;
   const cls = g.className(n);
-  const kind: CollectionKind | null =
-    cls === 'Map' || cls === 'Set' || cls === 'Array' ? cls : g.raw.nodeType[g.child(n, '_events')] === g.nodeTypes.object ? 'listeners' : null;
+  if (cls === 'Array') return { kind: 'Array', entries: edgeCount(g, n, false) };
+  const kind: CollectionKind | null = cls === 'Map' || cls === 'Set' ? cls : g.raw.nodeType[g.child(n, '_events')] === g.nodeTypes.object ? 'listeners' : null;
   if (kind) return { kind, entries: countOf((visit) => forEachEntry(g, n, kind, visit)) };
-  const properties = countOf((visit) => forEachEntry(g, n, 'Object', visit));
+  const properties = edgeCount(g, n, true);
   return properties >= DICTIONARY_MIN_PROPERTIES ? { kind: 'Object', entries: properties } : null;
 }

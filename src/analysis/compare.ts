@@ -94,7 +94,6 @@ function collectionCandidates(digests: SnapshotDigest[]): Candidate[] {
 function subtreeCandidates(digests: SnapshotDigest[], g: HeapGraph, exclude: Set<number>): Candidate[] {
   const first = digests[0];
   const growth = new Float64Array(g.nodeCount);
-  const base = new Float64Array(g.nodeCount);
   const series = new Map<number, Array<number | null>>();
   const { object, closure } = g.nodeTypes;
   for (let n = 0; n < g.nodeCount; n++) {
@@ -108,7 +107,6 @@ function subtreeCandidates(digests: SnapshotDigest[], g: HeapGraph, exclude: Set
     const delta = retained[retained.length - 1]! - firstPresent(retained)!;
     if (delta < MIN_GROWTH_BYTES) continue;
     growth[n] = delta;
-    base[n] = firstPresent(retained)!;
     series.set(n, retained);
   }
   const out: Candidate[] = [];
@@ -117,10 +115,12 @@ function subtreeCandidates(digests: SnapshotDigest[], g: HeapGraph, exclude: Set
     let deferred = false;
     for (let i = 0; i < children.length && !deferred; i++) {
       const c = children[i];
+      if (growth[c] === 0) continue;
       // A child that retained more than n in the first snapshot was not under n then (the
       // dominator tree changed: say, only the running stack held n's scope while the module
       // loaded): n's growth includes taking it in, and that part is the child's too.
-      deferred = growth[c] > 0 && growth[c] + Math.max(0, base[c] - base[n]) >= FRONTIER_SHARE * growth[n];
+      const takenIn = Math.max(0, firstPresent(series.get(c)!)! - firstPresent(retained)!);
+      deferred = growth[c] + takenIn >= FRONTIER_SHARE * growth[n];
     }
     // The global object and module scopes hold everything; they are only news if nothing below explains it.
     if (deferred || exclude.has(g.id(n)) || g.distance[n] <= 1) continue;

@@ -46,7 +46,10 @@ function exportingModule(g: HeapGraph, n: number): string | null {
  */
 export function declarationOf(g: HeapGraph, locator: SourceLocator, code: SourceCode, holder: number, e: number): SourceRef | null {
   const found = holderOf(g, locator, holder, e);
-  if (!found) return null;
+  return found && declarationOfHolder(code, found);
+}
+
+function declarationOfHolder(code: SourceCode, found: Holder): SourceRef | null {
   const declared = code.declarationOf(found);
   if (declared) {
     const sameScript = declared.file === found.at.file && 'url' in found.at;
@@ -91,9 +94,9 @@ export function locateSuspect(g: HeapGraph, locator: SourceLocator, code: Source
   let dependencyPlace: SourceRef | null = null;
   for (let k = steps.length - 1; k >= 0; k--) {
     const { node, edge } = steps[k];
-    const declared = k > 0 && edge >= 0 ? declarationOf(g, locator, code, steps[k - 1].node, edge) : null;
+    const here = k > 0 && edge >= 0 ? holderOf(g, locator, steps[k - 1].node, edge) : null;
+    const declared = here && declarationOfHolder(code, here);
     if (declared && isOwnCode(declared.url)) {
-      const here = holderOf(g, locator, steps[k - 1].node, edge);
       if (inside) return { heldBy: g.edgeName(edge), location: declared, allocatedIn, holder: here, holderStep: k - 1, inside };
       // The nearest holder names it even when its own source can't be read (the note will say why).
       const near = nearest > 0 && nearest !== k ? holderOf(g, locator, steps[nearest - 1].node, steps[nearest].edge) : null;

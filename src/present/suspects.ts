@@ -29,7 +29,7 @@ export function amountText(kind: SuspectKind, bytes: number, count: number | nul
 }
 
 /** How long the snapshots span, in words: " in 20 s", " in 3 min"; '' without times. */
-export function spanText(timesMs: number[] | null): string {
+function spanText(timesMs: number[] | null): string {
   if (!timesMs || timesMs.length < 2) return '';
   const seconds = (timesMs[timesMs.length - 1] - timesMs[0]) / 1000;
   return seconds < 120 ? ` in ${Math.round(seconds)} s` : ` in ${Math.round(seconds / 60)} min`;

@@ -51,7 +51,9 @@ export class SourceLocator {
    */
   allocationSite(n: number): AllocationFrame | null {
     const traceIds = this.g.raw.nodeTraceNodeId;
-    return (traceIds ? this.allocationStack(traceIds[n]) : []).find((frame) => frame.own) ?? null;
+    if (!traceIds) return null;
+    for (const frame of this.frames(traceIds[n])) if (frame.own) return frame;
+    return null;
   }
 
   /**
@@ -60,9 +62,18 @@ export class SourceLocator {
    * (where it starts), not the line inside it.
    */
   allocationStack(trace: number, maxFrames = 32): AllocationFrame[] {
-    const { traceTree, traceFunctionInfos } = this.g.raw;
     const frames: AllocationFrame[] = [];
-    for (let depth = 0; trace > 0 && depth < 256 && frames.length < maxFrames; depth++) {
+    for (const frame of this.frames(trace)) {
+      if (frames.length === maxFrames) break;
+      frames.push(frame);
+    }
+    return frames;
+  }
+
+  /** The frames of a trace node, innermost first, each resolved only when asked for. */
+  private *frames(trace: number): Generator<AllocationFrame> {
+    const { traceTree, traceFunctionInfos } = this.g.raw;
+    for (let depth = 0; trace > 0 && depth < 256; depth++) {
       const frame = traceTree.get(trace);
       if (!frame) break;
       const info = traceFunctionInfos[frame.functionInfo];
@@ -71,11 +82,10 @@ export class SourceLocator {
       const topLevel = info?.name === '' && info.line === 1;
       if (info && info.line > 0 && !topLevel && isUserScript(info.scriptName)) {
         const at = this.original({ url: info.scriptName, file: urlToFile(info.scriptName), line: info.line, column: Math.max(1, info.column), scriptId: info.scriptId });
-        frames.push({ ...at, functionName: info.name, own: isOwnCode(at.url) });
+        yield { ...at, functionName: info.name, own: isOwnCode(at.url) };
       }
       trace = frame.parent;
     }
-    return frames;
   }
 
   /** The names of every script the heap has a function of. */

@@ -17,12 +17,17 @@ export interface Binding {
   declaration: Position;
 }
 
+/** A function with code of its own (not a signature or an overload). */
+export function isFunctionWithBody(node: ts.Node): node is ts.FunctionLikeDeclaration {
+  return ts.isFunctionLike(node) && 'body' in node && !!node.body;
+}
+
 /** The innermost function (or, with `classes`, class) whose text contains `offset`. */
 export function innermostFunction(sf: ts.SourceFile, offset: number, classes = false): ts.FunctionLikeDeclaration | ts.ClassLikeDeclaration | null {
   let found: ts.FunctionLikeDeclaration | ts.ClassLikeDeclaration | null = null;
   const visit = (node: ts.Node): void => {
     if (offset < node.getStart(sf) || offset >= node.end) return;
-    if (ts.isFunctionLike(node) && 'body' in node && node.body) found = node as ts.FunctionLikeDeclaration;
+    if (isFunctionWithBody(node)) found = node;
     else if (classes && ts.isClassLike(node)) found = node;
     node.forEachChild(visit);
   };

@@ -1,5 +1,5 @@
 import ts from 'typescript';
-import { Binding, Holder, innermostFunction, referencesTo, resolveHolder } from './bindings.ts';
+import { Binding, Holder, innermostFunction, isFunctionWithBody, referencesTo, resolveHolder } from './bindings.ts';
 import { Position, SourceProgram } from './program.ts';
 import { allocationIn, functionName, statementAt, Statement, WriteKind, writeThrough } from './statements.ts';
 
@@ -125,7 +125,7 @@ export class SourceCode {
     if (!sf) return null;
     const offset = this.program.offsetOf(sf, at);
     const fn = offset < 0 ? null : innermostFunction(sf, offset);
-    return fn && ts.isFunctionLike(fn) ? (fn as ts.FunctionLikeDeclaration) : null;
+    return fn && isFunctionWithBody(fn) ? fn : null;
   }
 
   private writeNodes(holder: Holder, { replacing = false }: WriteOptions): Array<{ write: Write; node: ts.Node }> {

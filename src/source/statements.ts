@@ -1,5 +1,5 @@
 import ts from 'typescript';
-import { isAssigned } from './bindings.ts';
+import { isAssigned, isFunctionWithBody } from './bindings.ts';
 import { Position } from './program.ts';
 
 /** How a statement feeds a holder: it adds to it, or only calls a method of it (`counter.inc(…)`). */
@@ -51,7 +51,7 @@ export function functionName(fn: ts.Node | null): string {
 /** The innermost function around `node`, or null at a module's top level. */
 export function enclosingFunction(node: ts.Node): ts.FunctionLikeDeclaration | null {
   for (let n: ts.Node | undefined = node.parent; n; n = n.parent) {
-    if (ts.isFunctionLike(n) && 'body' in n && n.body) return n as ts.FunctionLikeDeclaration;
+    if (isFunctionWithBody(n)) return n;
   }
   return null;
 }
