@@ -42,7 +42,9 @@ test('stuck workers: the map of parked resolvers, and the workers suspended at t
   const workers = find(suspects, 'async');
   assert.match(workers.title, /^worker\(\) suspended at await/);
   assert.equal(workers.location?.line, 16);
-  assert.equal(workers.countGrowth, pending.countGrowth, 'one suspended worker per parked resolver');
+  // One suspended worker per parked resolver. The inspector can take a snapshot at an interrupt
+  // inside a tick, between one worker's pending.set() and its await: each snapshot may be one off.
+  assert.ok(Math.abs(workers.countGrowth! - pending.countGrowth!) <= 2, `one suspended worker per parked resolver: ${workers.countGrowth} workers, ${pending.countGrowth} resolvers`);
   growsAt(workers, 'stuck-workers.js', 22, /worker\(i\);$/);
   assert.ok(!suspects.some((s) => s.kind === 'promises'), 'the awaited promises are the same finding as the workers');
 });
