@@ -60,6 +60,7 @@ export function analyzeSnapshots(files: string[], options: AnalyzeOptions = {}):
       nodeCount: g.nodeCount,
       edgeCount: g.edgeCount,
       totalBytes: digest.totalBytes,
+      nativeBytes: digest.nativeBytes,
       ...(previous ? newSince(previous, digest) : { newObjects: null, newBytes: null }),
       newStillAlive: null,
       allocationTimeline: digest.timeline,

@@ -13,6 +13,7 @@ export interface SnapshotDigest {
   nodeCount: number;
   edgeCount: number;
   totalBytes: number;
+  nativeBytes: number;
   /** Every node id, ascending, and the node's retained size at the same position. */
   ids: Uint32Array;
   retainedById: Float32Array;
@@ -36,8 +37,10 @@ export function digestSnapshot(g: HeapGraph, locator: SourceLocator): SnapshotDi
   const colIds: number[] = [];
   const colEntries: number[] = [];
   const colKinds: number[] = [];
+  let nativeBytes = g.raw.extraNativeBytes;
   for (let k = 0; k < order.length; k++) {
     const n = order[k];
+    if (g.raw.nodeType[n] === g.nodeTypes.native) nativeBytes += g.raw.nodeSelfSize[n];
     sortedIds[k] = ids[n];
     retainedById[k] = g.retainedSize[n];
     shallowById[k] = g.selfSize[n];
@@ -53,6 +56,7 @@ export function digestSnapshot(g: HeapGraph, locator: SourceLocator): SnapshotDi
     nodeCount: g.nodeCount,
     edgeCount: g.edgeCount,
     totalBytes: g.retainedSize[g.rootOrdinal],
+    nativeBytes,
     ids: sortedIds,
     retainedById,
     shallowById,

@@ -127,6 +127,11 @@ export interface SnapshotInfo {
   nodeCount: number;
   edgeCount: number;
   totalBytes: number;
+  /**
+   * Native memory the snapshot knows of: ArrayBuffer contents and native objects (part of
+   * totalBytes), plus what V8 reports as `extra_native_bytes` (not in any object).
+   */
+  nativeBytes: number;
   /** Objects whose id was not in the previous snapshot… */
   newObjects: number | null;
   newBytes: number | null;

@@ -55,7 +55,7 @@ export function classSummary(g: HeapGraph): ClassTotals[] {
 }
 
 /**
- * The objects that hold the most memory, leaving out V8's own roots and bookkeeping. A
+ * The objects that hold the most memory, leaving out the roots and V8's bookkeeping. A
  * chain of dominators that all retain about the same (a timer list → its timer → the
  * callback → its scope → a Map) is shown by its deepest member, the most specific one.
  */
@@ -68,7 +68,8 @@ export function largestObjects(g: HeapGraph, limit: number): number[] {
   for (let n = 0; n < g.nodeCount; n++) {
     const t = g.raw.nodeType[n];
     if (t === synthetic || t === hidden || t === array || t === code || t === shape) continue;
-    if (g.distance[n] >= SYSTEM_DISTANCE) continue;
+    // The global objects (distance 1) hold nearly everything: they are where paths start.
+    if (g.distance[n] >= SYSTEM_DISTANCE || g.distance[n] <= 1) continue;
     const size = g.retainedSize[n];
     if (picked.length === pool && size <= floor) continue;
     picked.push(n);

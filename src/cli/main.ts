@@ -21,6 +21,8 @@ Usage:
         --json <file>      also write the report as JSON
         --html <file>      also write it as one self-contained HTML page (chart included)
         --fail-on-leak     exit 1 when the verdict is a leak (for CI)
+        --node <path>      the node binary that runs the program (default: the one
+                           running leakscope); Node 20 to 26
         --track-allocations
                            also record every object's allocation stack, from the
                            program's start (node --track-heap-objects), so growth sites
@@ -101,6 +103,7 @@ const WATCH_OPTIONS = {
   json: { type: 'string' },
   html: { type: 'string' },
   'fail-on-leak': { type: 'boolean', default: false },
+  node: { type: 'string' },
   'track-allocations': { type: 'boolean' },
   'no-track-allocations': { type: 'boolean' },
   top: { type: 'string' },
@@ -118,6 +121,7 @@ async function watch(args: string[], command: 'run' | 'attach'): Promise<number>
   const { values, positionals, tokens } = parseArgs({ args, allowPositionals: true, options: WATCH_OPTIONS, tokens: true });
   const [first, ...rest] = positionals;
   if (!first) throw new UsageError(command === 'run' ? 'run needs a script: leakscope run app.js' : 'attach needs an inspector: a port, host:port or ws:// URL');
+  if (command === 'attach' && values.node !== undefined) throw new UsageError('--node is for run: an attached process already runs on its own node');
   const abort = new AbortController();
   const onSignal = () => abort.abort();
   process.once('SIGINT', onSignal);
@@ -135,7 +139,7 @@ async function watch(args: string[], command: 'run' | 'attach'): Promise<number>
     };
     const report =
       command === 'run'
-        ? await runAndAnalyze({ ...options, script: first, args: rest, asyncPreloadPath: join(__dirname, 'async-preload.js') })
+        ? await runAndAnalyze({ ...options, script: first, args: rest, node: values.node, asyncPreloadPath: join(__dirname, 'async-preload.js') })
         : await attachAndAnalyze(first, options);
     if (values.json) writeJson(values.json, report);
     if (values.html) writeFileSync(values.html, formatHtmlReport(report));
@@ -172,6 +176,14 @@ async function main(argv: string[]): Promise<number> {
 }
 
 declare const LEAKSCOPE_VERSION: string;
+
+// chrome-remote-interface reads the inspector's address with url.parse(), which Node 24 and
+// later flag (DEP0169) on every connection: a notice for us, not for the user. Every other
+// warning still prints, as Node would print it.
+process.removeAllListeners('warning');
+process.on('warning', (warning: Error & { code?: string }) => {
+  if (warning.code !== 'DEP0169') process.stderr.write(`(node:${process.pid}) ${warning.code ? `[${warning.code}] ` : ''}${warning.name}: ${warning.message}\n`);
+});
 
 // A reader that stops early (`| head`) is not an error.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {

@@ -33,6 +33,8 @@ export interface RunOptions extends WatchOptions {
   args: string[];
   /** The async-resource tracker, preloaded so it sees every resource from the start. */
   asyncPreloadPath: string;
+  /** The node binary that runs the program (default: the one running Leakscope). */
+  node?: string;
 }
 
 /** The program or the run failed in a way the user should hear in one sentence. */
@@ -163,7 +165,7 @@ export async function runAndAnalyze(options: RunOptions): Promise<RunReport> {
   if (!existsSync(script)) throw new RunError(`${options.script}: no such file`);
   // Tracking from the start sees what start-up allocates, and costs less than through the inspector.
   const tracking = options.trackAllocations ? ['--track-heap-objects'] : [];
-  const target = await launchInspected(script, { args: options.args, nodeArgs: [...tracking, '--require', options.asyncPreloadPath] });
+  const target = await launchInspected(script, { node: options.node, args: options.args, nodeArgs: [...tracking, '--require', options.asyncPreloadPath] });
   let exit: ExitStatus | null = null;
   let ended = false;
   void target.exited.then((status) => {

@@ -41,10 +41,12 @@ export function formatTextReport(report: AnalysisReport, cwd = process.cwd(), af
   const first = report.snapshots[0];
   const last = report.snapshots[report.snapshots.length - 1];
   const count = report.snapshots.length;
+  const native = report.snapshots.some((s) => s.nativeBytes > 0);
   out.push(
     count === 1
-      ? `Snapshot ${basename(first.file)}: ${formatBytes(last.totalBytes)} of heap, ${formatCount(last.nodeCount)} objects`
-      : `${count} snapshots, ${basename(first.file)} → ${basename(last.file)}: heap ${formatBytes(first.totalBytes)} → ${formatBytes(last.totalBytes)} (${formatDelta(last.totalBytes - first.totalBytes)})`,
+      ? `Snapshot ${basename(first.file)}: ${formatBytes(last.totalBytes)} of heap, ${formatCount(last.nodeCount)} objects${native ? `; native memory ${formatBytes(last.nativeBytes)}` : ''}`
+      : `${count} snapshots, ${basename(first.file)} → ${basename(last.file)}: heap ${formatBytes(first.totalBytes)} → ${formatBytes(last.totalBytes)} (${formatDelta(last.totalBytes - first.totalBytes)})` +
+          (native ? `; native memory ${formatBytes(first.nativeBytes)} → ${formatBytes(last.nativeBytes)}` : ''),
   );
   out.push('', `Verdict: ${VERDICT_STAMP[report.verdict]} — ${report.verdictReason}`);
   if (afterVerdict) out.push('', afterVerdict.trimEnd());

@@ -5,6 +5,8 @@ import { createInterface } from 'node:readline';
 
 export interface LaunchOptions {
   args?: string[];
+  /** The node binary to run the program with; by default the one running Leakscope. */
+  node?: string;
   /** Flags for node itself (before the script), e.g. `--require` of a preload. */
   nodeArgs?: string[];
   cwd?: string;
@@ -41,7 +43,8 @@ const INSPECTOR_NOISE = [LISTENING, /^For help, see: https:\/\/nodejs\.org/, /^D
  */
 export async function launchInspected(script: string, options: LaunchOptions = {}): Promise<LaunchedProgram> {
   if (!existsSync(script)) throw new Error(`${script}: no such file`);
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--inspect=127.0.0.1:0', script, ...(options.args ?? [])], {
+  const node = options.node ?? process.execPath;
+  const child = spawn(node, [...(options.nodeArgs ?? []), '--inspect=127.0.0.1:0', script, ...(options.args ?? [])], {
     cwd: options.cwd,
     env: options.env ?? process.env,
     stdio: ['inherit', options.stdout ?? 'inherit', 'pipe'],
@@ -57,7 +60,7 @@ export async function launchInspected(script: string, options: LaunchOptions = {
     if (!INSPECTOR_NOISE.some((pattern) => pattern.test(line))) out.write(line + '\n');
   });
   const spawnError = once(child, 'error').then(([error]) => {
-    throw new Error(`could not start node: ${(error as Error).message}`);
+    throw new Error(`could not start ${node}: ${(error as Error).message}`);
   });
   const early = exited.then((status) => {
     throw new Error(`${script} exited (${describeExit(status)}) before its inspector started`);

@@ -15,6 +15,8 @@ export interface SnapshotHeader {
   node_count?: number;
   edge_count?: number;
   trace_function_count?: number;
+  /** Native memory the embedder reports without nodes for it (V8 12.6 and later). */
+  extra_native_bytes?: number;
 }
 
 /** A source position as V8 records it: 0-based line and column in a script. */
@@ -22,7 +24,12 @@ export interface RawLocation {
   scriptId: number;
   line: number;
   column: number;
+  /** The node of the script object, where V8 says (`script_object_index`); -1 if not. */
+  scriptNode: number;
 }
+
+const RECORD = 4;
+const NO_NODE = 0xffffffff;
 
 /** Locations by node ordinal, in typed arrays: big heaps have millions of them. */
 export class LocationTable {
@@ -32,27 +39,38 @@ export class LocationTable {
 
   constructor(nodeCount: number, capacity = 1024) {
     this.recordOf = new Int32Array(nodeCount).fill(-1);
-    this.data = new Uint32Array(Math.max(1, capacity) * 3);
+    this.data = new Uint32Array(Math.max(1, capacity) * RECORD);
   }
 
-  add(ordinal: number, scriptId: number, line: number, column: number): void {
+  add(ordinal: number, scriptId: number, line: number, column: number, scriptNode = -1): void {
     if (ordinal < 0 || ordinal >= this.recordOf.length || !Number.isInteger(ordinal)) return;
     const r = this.size++;
-    if (r * 3 + 3 > this.data.length) {
+    if (r * RECORD + RECORD > this.data.length) {
       const bigger = new Uint32Array(this.data.length * 2);
       bigger.set(this.data);
       this.data = bigger;
     }
     this.recordOf[ordinal] = r;
-    this.data[r * 3] = scriptId;
-    this.data[r * 3 + 1] = line;
-    this.data[r * 3 + 2] = column;
+    const at = r * RECORD;
+    this.data[at] = scriptId;
+    this.data[at + 1] = line;
+    this.data[at + 2] = column;
+    this.data[at + 3] = scriptNode < 0 || !Number.isInteger(scriptNode) ? NO_NODE : scriptNode;
   }
 
   get(ordinal: number): RawLocation | null {
     const r = this.recordOf[ordinal];
     if (r === undefined || r < 0) return null;
-    return { scriptId: this.data[r * 3], line: this.data[r * 3 + 1], column: this.data[r * 3 + 2] };
+    const at = r * RECORD;
+    const scriptNode = this.data[at + 3];
+    return { scriptId: this.data[at], line: this.data[at + 1], column: this.data[at + 2], scriptNode: scriptNode === NO_NODE ? -1 : scriptNode };
+  }
+
+  /** Each script id with the node of its script object, where the records name one. */
+  *scriptNodes(): Generator<[scriptId: number, scriptNode: number]> {
+    for (let at = 0; at < this.size * RECORD; at += RECORD) {
+      if (this.data[at + 3] !== NO_NODE) yield [this.data[at], this.data[at + 3]];
+    }
   }
 }
 
@@ -93,6 +111,8 @@ export interface RawSnapshot {
   traceFunctionInfos: TraceFunctionInfo[];
   /** trace node id -> [function info index, parent trace node id]. */
   traceTree: Map<number, { functionInfo: number; parent: number }>;
+  /** The header's `extra_native_bytes`: native memory outside any node; 0 when absent. */
+  extraNativeBytes: number;
 }
 
 /** Bad input, said in one sentence with where it went wrong. */

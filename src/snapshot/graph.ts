@@ -35,6 +35,8 @@ const NODE_TYPES = [
 ] as const;
 const EDGE_TYPES = ['context', 'element', 'property', 'internal', 'hidden', 'shortcut', 'weak', 'invisible'] as const;
 
+const GLOBAL_TAG = / \(global\*?\)$/;
+
 const EPHEMERON_NAME =
   /^\d+(?<pair> \/ part of key \(.*? @\d+\) -> value \(.*? @\d+\) pair in WeakMap \(table @(?<table>\d+)\))$/;
 
@@ -96,6 +98,7 @@ export class HeapGraph {
     // The per-node edge counts are now in firstEdge; drop them, big heaps need the room.
     raw.nodeEdgeCount = new Uint32Array(0);
     check();
+    this.rootAtGlobalObjects();
     this.buildClassNames();
     // Two node-sized work arrays serve every phase in turn, so that a big heap's peak
     // memory is not the sum of each phase's temporaries.
@@ -281,10 +284,15 @@ export class HeapGraph {
       type === 'object' || type === 'native' ? -1 : index(fixed[type] ?? `(${type})`),
     );
     this.unknownClass = index('(unknown)');
-    // '<div id="a">' is of class '<div>'.
+    // '<div id="a">' is of class '<div>'; V8 14 tags the global object 'global (global*)'.
     const count = strings.length;
     for (let k = 0; k < count; k++) {
       const name = strings[k];
+      const tag = GLOBAL_TAG.exec(name);
+      if (tag) {
+        this.elementClass.set(k, index(name.slice(0, tag.index)));
+        continue;
+      }
       if (name.charCodeAt(0) !== 60 && !name.startsWith('Detached <')) continue;
       const space = name.indexOf(' ', name.startsWith('<') ? 0 : 10);
       this.elementClass.set(k, space === -1 ? k : index(name.slice(0, space) + '>'));
@@ -298,6 +306,22 @@ export class HeapGraph {
     if (k !== -1) return k;
     const name = this.raw.nodeName[n];
     return this.elementClass.get(name) ?? name;
+  }
+
+  /**
+   * V8 14 (Node 26) roots the program's side of the heap at its NativeContext, older V8 at
+   * the global object the context holds. Pointing the root's edge at the global object makes
+   * every version read alike: paths start at the program's globals, and the context's
+   * internal slots are V8's (system) rather than the holder of the whole heap.
+   */
+  private rootAtGlobalObjects(): void {
+    const { raw, firstEdge, rootOrdinal } = this;
+    for (let e = firstEdge[rootOrdinal]; e < firstEdge[rootOrdinal + 1]; e++) {
+      const context = raw.edgeToNode[e];
+      if (raw.edgeType[e] !== this.edgeTypes.shortcut || this.name(context) !== 'system / NativeContext') continue;
+      const global = this.child(context, 'global_object');
+      if (global >= 0) raw.edgeToNode[e] = global;
+    }
   }
 
   /** Whether the root's non-synthetic children (the global objects) exist: "user roots". */

@@ -99,10 +99,18 @@ export class SourceLocator {
     return this.scriptNames.get(scriptId) ?? null;
   }
 
-  /** Script id -> name, from every closure whose location and script we both know. */
+  /**
+   * Script id -> name: from the script objects the locations name (`script_object_index`),
+   * else from every closure whose location and script we both know.
+   */
   private buildScriptNames(): Map<number, string> {
     const g = this.g;
     const names = new Map<number, string>();
+    for (const [scriptId, script] of g.raw.locations.scriptNodes()) {
+      if (names.has(scriptId) || script >= g.nodeCount) continue;
+      const name = scriptObjectName(g, script);
+      if (name) names.set(scriptId, name);
+    }
     const closure = g.nodeTypes.closure;
     for (let n = 0; n < g.nodeCount; n++) {
       if (g.raw.nodeType[n] !== closure) continue;
@@ -119,13 +127,17 @@ export class SourceLocator {
     if (shared < 0) return null;
     for (const edge of SCRIPT_EDGES) {
       const script = this.g.child(shared, edge);
-      if (script >= 0) {
-        const name = this.g.name(script);
-        if (name && !name.startsWith('system /')) return name;
-      }
+      const name = script >= 0 ? scriptObjectName(this.g, script) : null;
+      if (name) return name;
     }
     return null;
   }
+}
+
+/** A script object's node is named after the script, unless V8 left it unnamed. */
+function scriptObjectName(g: HeapGraph, script: number): string | null {
+  const name = g.name(script);
+  return name && !name.startsWith('system /') ? name : null;
 }
 
 export function urlToFile(url: string): string {

@@ -214,6 +214,7 @@ class LocationColumns implements RecordSink {
   readonly width: number;
   readonly table: LocationTable;
   private readonly at: number[];
+  private readonly scriptObject: number;
 
   constructor(
     fields: string[],
@@ -224,12 +225,16 @@ class LocationColumns implements RecordSink {
     this.table = new LocationTable(nodeCount);
     this.at = ['object_index', 'script_id', 'line', 'column'].map((f) => fields.indexOf(f));
     if (this.at.some((k) => k < 0)) throw new SnapshotFormatError("'snapshot.meta.location_fields' lacks object_index, script_id, line or column");
+    // Newer V8 may also name the script object, so its name needs no closure to find it.
+    this.scriptObject = fields.indexOf('script_object_index');
   }
 
   flush(batch: Float64Array, length: number): void {
     const [object, script, line, column] = this.at;
+    const scriptObject = this.scriptObject;
     for (let j = 0; j < length; j += this.width) {
-      this.table.add(batch[j + object] / this.nodeFieldCount, batch[j + script], batch[j + line], batch[j + column]);
+      const scriptNode = scriptObject < 0 ? -1 : batch[j + scriptObject] / this.nodeFieldCount;
+      this.table.add(batch[j + object] / this.nodeFieldCount, batch[j + script], batch[j + line], batch[j + column], scriptNode);
     }
   }
 }
@@ -509,7 +514,7 @@ export class SnapshotParser {
       throw new SnapshotFormatError(`the snapshot declares ${header.edge_count} edges but holds ${edges.count}`);
     }
     const locations = this.locations?.table ?? new LocationTable(nodes.count, 1);
-    return assemble(header.meta, nodes, edges, strings, locations, this.generic, this.traceTreeText);
+    return assemble(header, nodes, edges, strings, locations, this.generic, this.traceTreeText);
   }
 
   private beginValue(at: number): void {
@@ -700,7 +705,7 @@ function fieldReader(fields: string[] | undefined, values: Float64Array | undefi
 }
 
 function assemble(
-  meta: SnapshotMeta,
+  header: SnapshotHeader,
   nodes: NodeColumns,
   edges: EdgeColumns,
   strings: string[],
@@ -708,6 +713,7 @@ function assemble(
   generic: Map<string, GrowableNumbers>,
   traceTreeText: string | null,
 ): RawSnapshot {
+  const { meta } = header;
   const nodeCount = nodes.count;
 
   let samples: RawSnapshot['samples'] = null;
@@ -756,6 +762,7 @@ function assemble(
     samples,
     traceFunctionInfos,
     traceTree: parseTraceTree(meta, traceTreeText),
+    extraNativeBytes: Number.isFinite(header.extra_native_bytes) ? Math.max(0, header.extra_native_bytes!) : 0,
   };
 }
 

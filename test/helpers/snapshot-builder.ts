@@ -22,6 +22,10 @@ export interface BuildOptions {
   extraNodeFields?: string[];
   extraTopLevel?: Record<string, unknown>;
   locations?: Array<[node: number, scriptId: number, line: number, column: number]>;
+  /** Each location also names its script object's node, as newer V8 may (`script_object_index`). */
+  scriptObjects?: number[];
+  /** Extra fields in the `snapshot` header, such as `extra_native_bytes`. */
+  header?: Record<string, unknown>;
   samples?: Array<[timestampUs: number, lastAssignedId: number]>;
 }
 
@@ -55,11 +59,11 @@ export function buildSnapshot(nodes: TestNode[], options: BuildOptions = {}): st
     trace_function_info_fields: ['function_id', 'name', 'script_name', 'script_id', 'line', 'column'],
     trace_node_fields: ['id', 'function_info_index', 'count', 'size', 'children'],
     sample_fields: ['timestamp_us', 'last_assigned_id'],
-    location_fields: ['object_index', 'script_id', 'line', 'column'],
+    location_fields: ['object_index', 'script_id', 'line', 'column', ...(options.scriptObjects ? ['script_object_index'] : [])],
   };
-  const locations = (options.locations ?? []).flatMap(([n, s, l, c]) => [n * width, s, l, c]);
+  const locations = (options.locations ?? []).flatMap(([n, s, l, c], k) => [n * width, s, l, c, ...(options.scriptObjects ? [options.scriptObjects[k] * width] : [])]);
   const doc = {
-    snapshot: { meta, node_count: nodes.length, edge_count: edgeValues.length / 3, trace_function_count: 0 },
+    snapshot: { meta, node_count: nodes.length, edge_count: edgeValues.length / 3, trace_function_count: 0, ...options.header },
     nodes: nodeValues,
     edges: edgeValues,
     trace_function_infos: [],

@@ -15,12 +15,14 @@ export interface SeriesOptions {
   args?: string[];
   /** Flags for node itself, such as --track-heap-objects. */
   nodeArgs?: string[];
+  /** The node binary that runs the program (default: the one running the tests). */
+  node?: string;
 }
 
 /** Runs a real Node program and writes `count` heap snapshots of it, spaced in time. */
 export async function captureSeries(script: string, options: SeriesOptions): Promise<string[]> {
   mkdirSync(options.outDir, { recursive: true });
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--require', AGENT, script, ...(options.args ?? [])], {
+  const child = spawn(options.node ?? process.execPath, [...(options.nodeArgs ?? []), '--require', AGENT, script, ...(options.args ?? [])], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const exited = once(child, 'exit').then(([code]) => {

@@ -7,12 +7,16 @@ import { join } from 'node:path';
 import { captureSeries } from '../helpers/snapshot-series.ts';
 import { CLI, example, scratch } from '../helpers/paths.ts';
 import { buildSnapshot } from '../helpers/snapshot-builder.ts';
+import { programNodes } from '../helpers/node-versions.ts';
 import type { AnalysisReport } from '../../src/analysis/report.ts';
 
-function leakscope(...args: string[]) {
-  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000, maxBuffer: 256 * 1024 * 1024 });
+/** The built CLI in a child process, on the given node (by default the one running the tests). */
+function leakscopeOn(node: string, ...args: string[]) {
+  const result = spawnSync(node, [CLI, ...args], { encoding: 'utf8', timeout: 120_000, maxBuffer: 256 * 1024 * 1024 });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
+
+const leakscope = (...args: string[]) => leakscopeOn(process.execPath, ...args);
 
 let snapshots: string[] = [];
 before(async () => {
@@ -50,8 +54,27 @@ test('--json gives the report for machines', () => {
   );
 });
 
-test('bad input: one sentence on stderr, exit code 2, no stack trace', () => {
-  const dir = scratch('bad');
+for (const { major, path: node } of programNodes()) {
+  test(`the CLI on Node ${major}: a run finds the Map and its line, with nothing but its own lines on stderr`, () => {
+    const json = join(scratch(`cli-${major}`), 'report.json');
+    const { code, stderr } = leakscopeOn(node, 'run', example('map-cache.js'), '--duration', '4', '--json', json);
+    assert.equal(code, 0, stderr);
+    const report = JSON.parse(readFileSync(json, 'utf8')) as AnalysisReport;
+    assert.equal(report.verdict, 'leak', report.verdictReason);
+    assert.equal(report.suspects[0]?.heldBy, 'sessions');
+    assert.equal(report.suspects[0]?.location?.line, 5);
+    const foreign = stderr.split('\n').filter((line) => line && !line.startsWith('leakscope: '));
+    assert.deepEqual(foreign, [], 'no warnings from node or the libraries');
+  });
+}
+
+test('bad input: one sentence on stderr, exit code 2, no stack trace, on every Node', () => {
+  for (const { major, path: node } of programNodes()) badInput(major, node);
+});
+
+function badInput(major: number, node: string) {
+  const leakscope = (...args: string[]) => leakscopeOn(node, ...args);
+  const dir = scratch(`bad-${major}`);
   const good = readFileSync(snapshots[0], 'utf8');
   const cases: Array<[string, string | null, RegExp]> = [
     ['truncated.heapsnapshot', good.slice(0, Math.floor(good.length / 2)), /truncated\.heapsnapshot: truncated at byte \d+ inside '(edges|nodes|strings)'/],
@@ -65,7 +88,7 @@ test('bad input: one sentence on stderr, exit code 2, no stack trace', () => {
     if (content === null) mkdirSync(path);
     else writeFileSync(path, content);
     const { code, stdout, stderr } = leakscope('analyze', path);
-    assert.equal(code, 2, `${name}: exit code`);
+    assert.equal(code, 2, `Node ${major}, ${name}: exit code`);
     assert.equal(stdout, '');
     assert.match(stderr, expected, name);
     assert.equal(stderr.trim().split('\n').length, 1, `${name}: one line, got ${stderr}`);
@@ -74,7 +97,7 @@ test('bad input: one sentence on stderr, exit code 2, no stack trace', () => {
   assert.match(leakscope('analyze', join(dir, 'nope.heapsnapshot')).stderr, /nope\.heapsnapshot: no such file/);
   assert.match(leakscope('analyze').stderr, /needs at least one \.heapsnapshot file/);
   assert.match(leakscope('frobnicate').stderr, /unknown command 'frobnicate'/);
-});
+}
 
 test('a snapshot from another V8 with fields we do not know still analyses', () => {
   const dir = scratch('future');

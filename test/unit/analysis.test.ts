@@ -6,6 +6,7 @@ import { SourceLocator } from '../../src/snapshot/locations.ts';
 import { collectionOf } from '../../src/analysis/collections.ts';
 import { formatPath, shortestRetainerPath } from '../../src/analysis/paths.ts';
 import { classSummary } from '../../src/analysis/summary.ts';
+import { digestSnapshot } from '../../src/analysis/digest.ts';
 import { buildSnapshot, TestNode } from '../helpers/snapshot-builder.ts';
 
 const graphOf = (nodes: TestNode[]) => new HeapGraph(parseSnapshotBuffer(Buffer.from(buildSnapshot(nodes))));
@@ -64,4 +65,32 @@ test('the class summary counts a linked list once, not once per link', () => {
   assert.equal(list.count, links);
   assert.equal(list.shallow, links * 10);
   assert.equal(list.retained, links * 10, 'the head retains the whole list; the rest are inside it');
+});
+
+test('a script named by script_object_index gives its objects a file, with no closure to lead there', () => {
+  const nodes: TestNode[] = [
+    { type: 'synthetic', name: '', edges: [{ type: 'shortcut', name: 'global', to: 1 }] },
+    { name: 'global', self: 16, edges: [{ name: 'cache', to: 2 }] },
+    { name: 'Cache', self: 32 },
+    { type: 'hidden', name: '/srv/app/cache.js', self: 64 },
+  ];
+  const g = new HeapGraph(parseSnapshotBuffer(Buffer.from(buildSnapshot(nodes, { locations: [[2, 41, 9, 4]], scriptObjects: [3] }))));
+  const where = new SourceLocator(g).locate(2);
+  assert.deepEqual(where && { file: where.file, line: where.line, column: where.column }, { file: '/srv/app/cache.js', line: 10, column: 5 });
+});
+
+test('native memory counts ArrayBuffer contents and the extra native bytes V8 reports outside any object', () => {
+  const nodes: TestNode[] = [
+    { type: 'synthetic', name: '', edges: [{ type: 'shortcut', name: 'global', to: 1 }] },
+    { name: 'global', self: 16, edges: [{ name: 'buffer', to: 2 }] },
+    { name: 'ArrayBuffer', self: 80, edges: [{ type: 'internal', name: 'backing_store', to: 3 }] },
+    { type: 'native', name: 'system / JSArrayBufferData', self: 1_000_000 },
+  ];
+  const digest = (header: Record<string, unknown>) => {
+    const g = new HeapGraph(parseSnapshotBuffer(Buffer.from(buildSnapshot(nodes, { header }))));
+    return digestSnapshot(g, new SourceLocator(g));
+  };
+  assert.equal(digest({}).nativeBytes, 1_000_000);
+  assert.equal(digest({ extra_native_bytes: 250_000 }).nativeBytes, 1_250_000);
+  assert.equal(digest({ extra_native_bytes: 250_000 }).totalBytes, digest({}).totalBytes, 'not counted as heap: no object holds them');
 });

@@ -46,6 +46,7 @@ function makeReport(overrides: Partial<RunReport> = {}): RunReport {
     newObjects: k === 1 ? null : 10_000,
     newBytes: k === 1 ? null : MB,
     newStillAlive: k === 1 ? null : 9_800,
+    nativeBytes: 0,
     allocationTimeline: null,
   });
   return {

@@ -60,7 +60,7 @@ test('reads field layouts from meta: extra node fields and unknown sections are 
 
 test('reads locations by node', () => {
   const raw = parseSnapshotBuffer(Buffer.from(buildSnapshot(tiny, { locations: [[2, 7, 41, 3]] })));
-  assert.deepEqual(raw.locations.get(2), { scriptId: 7, line: 41, column: 3 });
+  assert.deepEqual(raw.locations.get(2), { scriptId: 7, line: 41, column: 3, scriptNode: -1 });
   assert.equal(raw.locations.get(1), null);
 });
 
@@ -114,4 +114,15 @@ test('reads samples and allocation traces when present', () => {
   const raw = parseSnapshotBuffer(Buffer.from(buildSnapshot(tiny, { samples: [[1000, 3], [2000, 7]] })));
   assert.deepEqual([...raw.samples!.timestampUs], [1000, 2000]);
   assert.deepEqual([...raw.samples!.lastAssignedId], [3, 7]);
+});
+
+// Node 20–26 write neither (extra_native_bytes is 0 there, script_object_index absent), but
+// V8 defines both; a snapshot from an embedder that uses them must read right.
+test('reads extra_native_bytes from the header and script_object_index from locations', () => {
+  const plain = parseSnapshotBuffer(Buffer.from(buildSnapshot(tiny)));
+  assert.equal(plain.extraNativeBytes, 0);
+  const raw = parseSnapshotBuffer(Buffer.from(buildSnapshot(tiny, { header: { extra_native_bytes: 5_000_000 }, locations: [[2, 7, 41, 3]], scriptObjects: [3] })));
+  assert.equal(raw.extraNativeBytes, 5_000_000);
+  assert.deepEqual(raw.locations.get(2), { scriptId: 7, line: 41, column: 3, scriptNode: 3 });
+  assert.deepEqual([...raw.locations.scriptNodes()], [[7, 3]]);
 });

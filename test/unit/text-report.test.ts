@@ -20,6 +20,7 @@ function report(suspect: Suspect): AnalysisReport {
     newObjects: k === 1 ? null : 40_000,
     newBytes: k === 1 ? null : 20 * MB,
     newStillAlive: k === 1 ? null : 16_000,
+    nativeBytes: 0,
     allocationTimeline: null,
   });
   return {
