@@ -121,7 +121,7 @@ function entryLabel(g: HeapGraph, table: number, e: number, owner: number): stri
 export function scopeLabel(g: HeapGraph, locator: SourceLocator, context: number): string {
   const owner = capturingClosure(g, context);
   const previous = g.child(context, 'previous');
-  const topLevel = previous >= 0 && g.name(previous) === 'system / NativeContext';
+  const topLevel = previous >= 0 && g.isNativeContext(previous);
   const where = owner >= 0 ? locator.locate(owner) : null;
   if (topLevel) return where ? `(module ${basename(where.file)})` : '(module)';
   return where ? `(closure scope in ${basename(where.file)})` : '(closure scope)';

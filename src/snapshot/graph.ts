@@ -35,7 +35,8 @@ const NODE_TYPES = [
 ] as const;
 const EDGE_TYPES = ['context', 'element', 'property', 'internal', 'hidden', 'shortcut', 'weak', 'invisible'] as const;
 
-const GLOBAL_TAG = / \(global\*?\)$/;
+// With a debugger attached, V8 adds the context's name: 'global (global*) / '.
+const GLOBAL_TAG = / \(global\*?\)(?: \/ .*)?$/;
 
 const EPHEMERON_NAME =
   /^\d+(?<pair> \/ part of key \(.*? @\d+\) -> value \(.*? @\d+\) pair in WeakMap \(table @(?<table>\d+)\))$/;
@@ -160,6 +161,12 @@ export class HeapGraph {
 
   isEssential(e: number): boolean {
     return (this.essential[e >>> 5] & (1 << (e & 31))) !== 0;
+  }
+
+  /** V8's context of a realm: 'system / NativeContext', and with a debugger attached '… / <name>'. */
+  isNativeContext(n: number): boolean {
+    const name = this.name(n);
+    return name === 'system / NativeContext' || name.startsWith('system / NativeContext / ');
   }
 
   /** First edge of `n` with the given name (any type but weak), or -1. */
@@ -318,7 +325,7 @@ export class HeapGraph {
     const { raw, firstEdge, rootOrdinal } = this;
     for (let e = firstEdge[rootOrdinal]; e < firstEdge[rootOrdinal + 1]; e++) {
       const context = raw.edgeToNode[e];
-      if (raw.edgeType[e] !== this.edgeTypes.shortcut || this.name(context) !== 'system / NativeContext') continue;
+      if (raw.edgeType[e] !== this.edgeTypes.shortcut || !this.isNativeContext(context)) continue;
       const global = this.child(context, 'global_object');
       if (global >= 0) raw.edgeToNode[e] = global;
     }
@@ -492,7 +499,7 @@ export class HeapGraph {
       const next = distance[n] + 1;
       const nodeType = raw.nodeType[n];
       const descriptors = nodeType === arrayNode && this.name(n) === '(map descriptors)';
-      const nativeContext = nodeType === hiddenNode && this.name(n) === 'system / NativeContext';
+      const nativeContext = nodeType === hiddenNode && this.isNativeContext(n);
       for (let e = firstEdge[n]; e < firstEdge[n + 1]; e++) {
         const type = raw.edgeType[e];
         if (type === weak) continue;

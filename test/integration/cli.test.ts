@@ -63,6 +63,10 @@ for (const { major, path: node } of programNodes()) {
     assert.equal(report.verdict, 'leak', report.verdictReason);
     assert.equal(report.suspects[0]?.heldBy, 'sessions');
     assert.equal(report.suspects[0]?.location?.line, 5);
+    // Snapshots taken through the inspector name V8's contexts after the debugger's ('… / ').
+    const path = report.suspects[0]?.retainerPath ?? [];
+    assert.equal(path[0], 'global', path.join(' → '));
+    assert.equal(path.at(-2), '(module map-cache.js) sessions', path.join(' → '));
     const foreign = stderr.split('\n').filter((line) => line && !line.startsWith('leakscope: '));
     assert.deepEqual(foreign, [], 'no warnings from node or the libraries');
   });
