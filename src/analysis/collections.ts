@@ -22,7 +22,9 @@ function tableEntries(g: HeapGraph, n: number, isMap: boolean, visit: EntryVisit
   for (let e = g.firstEdge[table]; e < g.firstEdge[table + 1]; e++) {
     if (g.raw.edgeType[e] !== g.edgeTypes.internal) continue;
     const slot = Number(g.edgeName(e));
-    if (Number.isInteger(slot)) slots.set(slot, g.raw.edgeToNode[e]);
+    const target = g.raw.edgeToNode[e];
+    // A deleted entry stays in the table as holes until it rehashes (seen on Node 22 and 24).
+    if (Number.isInteger(slot) && g.name(target) !== 'system / Hole') slots.set(slot, target);
   }
   const ordered = [...slots.keys()].sort((a, b) => a - b);
   const residues = new Set(ordered.map((slot) => slot % 3));

@@ -21,19 +21,30 @@ export function samplingWindow(profile: Protocol.HeapProfiler.SamplingHeapProfil
   return { totals: totalsByFunction(profile), seconds: Math.max(0.001, seconds) };
 }
 
-/** Sums a sampling profile's self sizes by the function that allocated them. */
+/** Code of the program's own (its dependencies included): not Node's, not V8's builtins. */
+function isProgramFrame(frame: Protocol.Runtime.CallFrame): boolean {
+  return frame.url !== '' && !frame.url.startsWith('node:');
+}
+
+/**
+ * Sums a sampling profile's self sizes by the program's function that allocated them: bytes
+ * allocated inside Node's code or V8's builtins count for the program's function that called
+ * them (`Buffer.alloc` in `record()` is `record()`'s). Which of those frames V8 shows differs
+ * between versions (what gets inlined), so a program's sites would otherwise come and go.
+ */
 function totalsByFunction(profile: Protocol.HeapProfiler.SamplingHeapProfile): Totals {
   const totals: Totals = new Map();
-  const stack: Protocol.HeapProfiler.SamplingHeapProfileNode[] = [profile.head];
+  const stack: { node: Protocol.HeapProfiler.SamplingHeapProfileNode; caller: Protocol.Runtime.CallFrame | null }[] = [{ node: profile.head, caller: null }];
   while (stack.length) {
-    const node = stack.pop()!;
-    stack.push(...node.children);
-    if (node.selfSize === 0) continue;
-    const { url, lineNumber, columnNumber, functionName } = node.callFrame;
+    const { node, caller } = stack.pop()!;
+    const frame = isProgramFrame(node.callFrame) ? node.callFrame : caller;
+    for (const child of node.children) stack.push({ node: child, caller: frame });
+    if (node.selfSize === 0 || !frame) continue;
+    const { url, lineNumber, columnNumber, functionName } = frame;
     const key = `${url}:${lineNumber}:${columnNumber}:${functionName}`;
     const entry = totals.get(key);
     if (entry) entry.bytes += node.selfSize;
-    else totals.set(key, { frame: node.callFrame, bytes: node.selfSize });
+    else totals.set(key, { frame, bytes: node.selfSize });
   }
   return totals;
 }
@@ -126,7 +137,6 @@ export function mergeWindows(alloc: SamplingWindow | null, inuse: SamplingWindow
   const sites = new Map<string, AllocationSite>();
   const add = (window: SamplingWindow | null, field: 'allocBytesPerSec' | 'inuseBytesPerSec') => {
     for (const [key, { frame, bytes }] of window?.totals ?? []) {
-      if (!frame.url || frame.url.startsWith('node:')) continue;
       let site = sites.get(key);
       if (!site) {
         site = {

@@ -27,8 +27,10 @@ export const TRACKER_SOURCE = `(() => {
   const { createHook } = process.getBuiltinModule ? process.getBuiltinModule('node:async_hooks') : require('node:async_hooks');
   const live = new Map();
   const IGNORED = new Set(['TickObject', 'Microtask', 'PROMISE_RESOLVE_THENABLE']);
-  // Frames of the tracker itself and of Node's internals say nothing about the program.
-  const OURS = /__leakscopeAsync|async-preload|node:internal|node:async_hooks|\\beval\\b|<anonymous>/;
+  // Frames of the tracker itself and of Node's internals say nothing about the program. Code
+  // run through the inspector sits at '<anonymous>'; a module's top level is 'Object.<anonymous>
+  // (file:line:col)', the program's own, and stays.
+  const OURS = /__leakscopeAsync|async-preload|node:internal|node:async_hooks|\\beval\\b|(^|\\()<anonymous>/;
   function stack() {
     const limit = Error.stackTraceLimit;
     Error.stackTraceLimit = 12;
@@ -37,6 +39,10 @@ export const TRACKER_SOURCE = `(() => {
     return text.split('\\n').slice(1).map((l) => l.trim().replace(/^at /, '')).filter((l) => !OURS.test(l)).slice(0, 6);
   }
   const hook = createHook({
+    // Node 24 and 26 can leave promises out (Node 22 ignores the option). Promises are what
+    // the async view is mostly about (pending ones, by the line that made them), and Node
+    // marks tracking them as the default "for now": ask for it, so it stays if that changes.
+    trackPromises: true,
     init(id, type) {
       if (!IGNORED.has(type)) live.set(id, { type, frames: stack() });
     },

@@ -2,6 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeSnapshots } from '../../src/analysis/analyze.ts';
+import { collectionOf } from '../../src/analysis/collections.ts';
+import { HeapGraph } from '../../src/snapshot/graph.ts';
+import { parseSnapshotFile } from '../../src/snapshot/parser.ts';
 import { captureSeries } from '../helpers/snapshot-series.ts';
 import { programNodes } from '../helpers/node-versions.ts';
 import { program, scratch } from '../helpers/paths.ts';
@@ -30,6 +33,15 @@ for (const { major, path: node } of programNodes()) {
     assert.equal(top.retainerPath.at(-2), '(module buffers-map.js) buffers');
     assert.equal(top.retainerPath[0], 'global', `the path starts at the program's globals: ${top.retainerPath.join(' → ')}`);
     assert.equal(report.verdict, 'inconclusive', 'one snapshot cannot tell growth');
+  });
+
+  test(`Node ${major}: a Map counts its live entries, not the holes deleted ones leave`, async () => {
+    const [file] = await captureSeries(program('deleted-entries.js'), { count: 1, warmupMs: 400, intervalMs: 0, outDir: scratch('deleted'), node });
+    const g = new HeapGraph(parseSnapshotFile(file));
+    const global = g.raw.edgeToNode[g.firstEdge[g.rootOrdinal] + 1];
+    const map = g.child(global, 'deleted');
+    assert.equal(g.className(map), 'Map');
+    assert.deepEqual(collectionOf(g, map), { kind: 'Map', entries: 700 });
   });
 
   test(`Node ${major}: closures over big arrays: each array is held by its closure scope, at the line that made it`, async () => {

@@ -65,3 +65,15 @@ test('one window only: what was kept still counts as allocated; nothing sampled,
   );
   assert.deepEqual(mergeWindows(null, null), []);
 });
+
+test("bytes allocated inside Node's code or V8's builtins count for the program's function that called them", () => {
+  // Buffer.alloc in handle(): V8 may or may not show node:buffer's frames, by version and inlining.
+  const alloc = frame('alloc', 'node:buffer', 380);
+  const builtin = frame('(V8 API)', '', -1);
+  const window = samplingWindow(profile(node(handle, 100, [node(alloc, 2000, [node(builtin, 500)])]), node(alloc, 700)), 1);
+  assert.deepEqual(
+    mergeWindows(window, window).map((s) => [s.functionName, s.allocBytesPerSec]),
+    [['handle', 2600]],
+    'an allocation with no program frame above it belongs to nobody in the program',
+  );
+});
