@@ -506,6 +506,10 @@ export class HeapGraph {
         const t = raw.edgeToNode[e];
         if (distance[t] !== UNREACHABLE) continue;
         if (nativeContext && this.edgeName(e) === 'sloppy_function_map') continue;
+        // Older V8 links the global object straight to its NativeContext, V8 14 does not: left
+        // out, every version measures the context's slots (promise hooks, error_function…) the
+        // same, and paths through them are not shorter than the program's own.
+        if (next === 2 && type === internal && this.isNativeContext(t)) continue;
         if (descriptors) {
           // Maps share descriptor arrays, so most descriptor links don't hold for this map.
           const index = type === element || type === hidden ? raw.edgeNameOrIndex[e] : parseInt(this.edgeName(e), 10);

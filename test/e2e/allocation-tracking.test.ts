@@ -6,7 +6,7 @@ import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startVSCode, type VSCode } from './vscode.ts';
+import { outputFolder, startVSCode, type VSCode } from './vscode.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 let vscode: VSCode;
@@ -18,7 +18,7 @@ before(async () => {
   vscode = await startVSCode({
     workspace,
     vsix: join(ROOT, 'leakscope.vsix'),
-    outDir: join(ROOT, 'test-output/e2e/allocation-tracking'),
+    outDir: outputFolder('allocation-tracking'),
     settings: { 'leakscope.snapshotFolder': join(scratch, 'snapshots'), 'leakscope.allocationTracking.enabled': true },
   });
 });
@@ -40,8 +40,7 @@ test('allocation tracking on: Grows at shows the bytes and entries the statement
   await suspects.locator('.monaco-list-row').first().filter({ hasText: /^Leak: / }).waitFor({ timeout: 30_000 });
   const first = suspects.locator('.monaco-list-row', { hasText: /^1\. Map sessions/ });
   if ((await first.getAttribute('aria-expanded')) !== 'true') await first.locator('.monaco-tl-twistie').click();
-  const site = suspects.locator('.monaco-list-row', { hasText: /^map-cache\.js:14 sessions\.set\(…\)/ });
-  await site.waitFor({ timeout: 10_000 });
+  const site = await vscode.treeRow(suspects, suspects.locator('.monaco-list-row', { hasText: /^map-cache\.js:14 sessions\.set\(…\)/ }));
   // Measured from the stacks, not only found in the source: what it added since the previous snapshot.
   assert.match(await site.innerText(), /\+[\d.]+ [KM]B \(\+[\d,]+ entries\)/);
   await site.click();

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { Locator } from 'playwright-core';
-import { bytes, escapeRegExp, startVSCode, type VSCode } from './vscode.ts';
+import { bytes, escapeRegExp, outputFolder, startVSCode, type VSCode } from './vscode.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const SNAPSHOT = 'fixture.heapsnapshot';
@@ -32,7 +32,7 @@ before(async () => {
   workspace = mkdtempSync(join(tmpdir(), 'leakscope-e2e-workspace-'));
   cpSync(join(ROOT, 'examples'), workspace, { recursive: true });
   await promisify(execFile)(process.execPath, ['-e', SNAPSHOT_PROGRAM, join(workspace, SNAPSHOT)]);
-  vscode = await startVSCode({ workspace, vsix: join(ROOT, 'leakscope.vsix'), outDir: join(ROOT, 'test-output/e2e/async-and-files') });
+  vscode = await startVSCode({ workspace, vsix: join(ROOT, 'leakscope.vsix'), outDir: outputFolder('async-and-files') });
 });
 
 after(async () => {
@@ -60,8 +60,7 @@ test('Debug the stuck-workers example and click Dump Async Resources: the awaiti
   const tree = vscode.leakscopePane('Async Resources');
   await expand(row(tree, 'PROMISE'));
   // requestReply's `new Promise`, which every stuck worker awaits.
-  const group = row(tree, 'stuck-workers.js:11');
-  await group.waitFor({ timeout: 30_000 });
+  const group = await vscode.treeRow(tree, row(tree, 'stuck-workers.js:11'), 30_000);
   const first = await description(group);
   assert.match(first, /^[\d,]+$/, `one dump, one count: "${await group.innerText()}"`);
   const n = count(first);
@@ -107,8 +106,7 @@ test('Analyze with Leakscope on a .heapsnapshot from the Explorer: Top Retainers
   // A class's objects come from the worker on first expand, biggest first.
   await expand(map);
   const objects = tree.locator('.monaco-list-row[aria-level="2"]').filter({ has: page.locator('.label-name', { hasText: /^Map @\d+$/ }) });
-  await objects.first().waitFor({ timeout: 30_000 });
-  const biggest = await description(objects.first());
+  const biggest = await description(await vscode.treeRow(tree, objects, 30_000));
   assert.ok(bytes(biggest) >= 1024 * 1024, `the biggest Map (${biggest}) is not the one of 10,000 records`);
   await vscode.screenshot('top-retainers-map');
 }));

@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Frame } from 'playwright-core';
-import { bytes, startVSCode, type VSCode } from './vscode.ts';
+import { bytes, outputFolder, startVSCode, type VSCode } from './vscode.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const OUT = join(ROOT, 'test-output/e2e/map-cache');
+const OUT = outputFolder('map-cache');
 let vscode: VSCode;
 let workspace: string;
 let snapshotFolder: string;
@@ -115,14 +115,13 @@ test("clicking the suspect opens map-cache.js on the Map's line, with the CodeLe
   assert.ok(lineFive > lensTop && lineFive - lensTop < 30, `lens at y=${lensTop}, line 5 at y=${lineFive}`);
   // A click also expanded the suspect: what holds it, nearest first, each step a row.
   if ((await first.getAttribute('aria-expanded')) !== 'true') await first.locator('.monaco-tl-twistie').click();
-  const holder = vscode.leakscopePane('Suspects').locator('.monaco-list-row', { hasText: '(module map-cache.js) sessions' });
-  await holder.waitFor({ timeout: 10_000 });
+  const suspects = vscode.leakscopePane('Suspects');
+  const holder = await vscode.treeRow(suspects, suspects.locator('.monaco-list-row', { hasText: '(module map-cache.js) sessions' }));
   assert.match(await holder.innerText(), /map-cache\.js:5$/, 'the step names the line it opens');
   await vscode.screenshot('3-suspect-at-line');
 
   // Grows at: the statement that feeds the Map opens on a click, with its own CodeLens.
-  const site = vscode.leakscopePane('Suspects').locator('.monaco-list-row', { hasText: /^map-cache\.js:14 sessions\.set\(…\)/ });
-  await site.waitFor({ timeout: 10_000 });
+  const site = await vscode.treeRow(suspects, suspects.locator('.monaco-list-row', { hasText: /^map-cache\.js:14 sessions\.set\(…\)/ }));
   await site.click();
   await editor.locator('.line-numbers.active-line-number', { hasText: /^14$/ }).waitFor({ timeout: 10_000 });
   const siteLens = editor.locator('.codelens-decoration', { hasText: 'sessions' }).filter({ hasNotText: 'retained' });
@@ -208,8 +207,8 @@ test('a TypeScript program: the suspect opens the .ts source through its source 
   await editor.locator('.codelens-decoration', { hasText: /^Leakscope: [\d.]+ [KM]B retained · [\d,]+ entries/ }).waitFor({ timeout: 30_000 });
   // The line that feeds it is a .ts line too.
   if ((await suspect.getAttribute('aria-expanded')) !== 'true') await suspect.locator('.monaco-tl-twistie').click();
-  const site = vscode.leakscopePane('Suspects').locator('.monaco-list-row', { hasText: /^session-store\.ts:22 this\.sessions\.set\(…\)/ });
-  await site.waitFor({ timeout: 10_000 });
+  const suspects = vscode.leakscopePane('Suspects');
+  const site = await vscode.treeRow(suspects, suspects.locator('.monaco-list-row', { hasText: /^session-store\.ts:22 this\.sessions\.set\(…\)/ }));
   await site.click();
   await editor.locator('.line-numbers.active-line-number', { hasText: /^22$/ }).waitFor({ timeout: 10_000 });
   await vscode.screenshot('6-typescript');

@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'playwright-core';
-import { startVSCode, type VSCode } from './vscode.ts';
+import { outputFolder, startVSCode, type VSCode } from './vscode.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const OUT = join(ROOT, 'test-output/e2e/robustness');
+const OUT = outputFolder('robustness');
 /** The Map's property name and its keys' prefix in hostile-strings.js; its class is named `Entry` + this. */
 const HOSTILE = '<img src=x onerror="window.__pwned=1">';
 
@@ -150,29 +150,20 @@ test('heap strings holding HTML show as text in the trees and the panel, and run
   const first = suspects.locator('.monaco-list-row').nth(1);
   assert.equal((await first.locator('.label-name').innerText()).trim(), `1. Map ${HOSTILE}`);
   if ((await first.getAttribute('aria-expanded')) !== 'true') await first.locator('.monaco-tl-twistie').click();
-  // Its first child lists what holds it: "Held by (nearest first, …)".
-  const pathHeader = suspects.locator('.monaco-list-row', { hasText: /^Held by|^Retainer path/ }).first();
-  await pathHeader.waitFor({ timeout: 10_000 });
+  // One of its children lists what holds it: "Held by (nearest first, …)".
+  const pathHeader = await vscode.treeRow(suspects, suspects.locator('.monaco-list-row', { hasText: /^Held by|^Retainer path/ }));
   if ((await pathHeader.getAttribute('aria-expanded')) !== 'true') await pathHeader.locator('.monaco-tl-twistie').click();
-  const step = suspects.locator('.monaco-list-row', { hasText: '<img src=x onerror=' }).filter({ hasNotText: /^1\. / });
-  await step.first().waitFor({ timeout: 10_000 });
-  assert.equal((await step.first().innerText()).trim(), `.${HOSTILE}`);
+  const step = await vscode.treeRow(suspects, suspects.locator('.monaco-list-row', { hasText: '<img src=x onerror=' }).filter({ hasNotText: /^1\. / }));
+  assert.equal((await step.innerText()).trim(), `.${HOSTILE}`);
   assert.equal(await suspects.locator('.monaco-list-row img').count(), 0, 'no <img> element in the Suspects tree');
 
   // Top Retainers: the class named like a tag, as text.
   const retainers = vscode.leakscopePane('Top Retainers');
   const retainersHeader = retainers.locator('.pane-header');
   if ((await retainersHeader.getAttribute('aria-expanded')) !== 'true') await retainersHeader.click();
-  const hostileClass = retainers.locator('.monaco-list-row', { hasText: 'Entry<img src=x onerror=' });
-  await retainers.locator('.monaco-list-row').first().waitFor({ timeout: 10_000 });
-  // The pane is short and its rows are virtual: scroll the class into view.
-  for (let k = 0; k < 40 && !(await hostileClass.count()); k++) {
-    await retainers.locator('.monaco-list').first().hover();
-    await page.mouse.wheel(0, 100);
-    await sleep(100);
-  }
-  await hostileClass.first().waitFor({ timeout: 10_000 });
-  assert.equal((await hostileClass.first().locator('.label-name').innerText()).trim(), 'Entry<img src=x onerror="window.__pwned=2">');
+  // The pane is short and the class far down its list.
+  const hostileClass = await vscode.treeRow(retainers, retainers.locator('.monaco-list-row', { hasText: 'Entry<img src=x onerror=' }), 20_000);
+  assert.equal((await hostileClass.locator('.label-name').innerText()).trim(), 'Entry<img src=x onerror="window.__pwned=2">');
   assert.equal(await retainers.locator('.monaco-list-row img').count(), 0, 'no <img> element in Top Retainers');
 
   // The Memory Growth panel: the suspect's title in the legend, as text.
@@ -184,7 +175,8 @@ test('heap strings holding HTML show as text in the trees and the panel, and run
   await vscode.screenshot('7-hostile-strings');
 
   // The hover over the Map's line: its retainer path, escaped Markdown.
-  await first.click();
+  // Rows are positional while the tree is scrolled (above, to the path): find the suspect by its text.
+  await (await vscode.treeRow(suspects, suspects.locator('.monaco-list-row', { hasText: /^1\. Map / }))).click();
   const editor = page.locator('.editor-instance .monaco-editor').first();
   await page.locator('.tab.active', { hasText: 'hostile-strings.js' }).waitFor({ timeout: 15_000 });
   await editor.locator('.codelens-decoration', { hasText: 'retained' }).waitFor({ timeout: 30_000 });

@@ -9,8 +9,16 @@ import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { _electron, chromium, type Browser, type Frame, type Locator, type Page } from 'playwright-core';
 
-const CACHE = process.env.LEAKSCOPE_E2E_CACHE ?? join(homedir(), '.cache/leakscope-e2e');
-const ENTRY = join(CACHE, 'node_modules/code-server/out/node/entry.js');
+// Which code-server release, each installed by scripts/e2e-setup.sh into a folder of its own:
+// 4.96.4 (VS Code 1.96, the oldest engines.vscode accepts, on Node 20) unless this names another
+// (4.139.1: VS Code 1.139 on Node 24).
+const CODE_SERVER = process.env.LEAKSCOPE_E2E_CODE_SERVER ?? '4.96.4';
+const INSTALL = join(process.env.LEAKSCOPE_E2E_CACHE ?? join(homedir(), '.cache/leakscope-e2e'), CODE_SERVER);
+const ENTRY = join(INSTALL, 'node_modules/code-server/out/node/entry.js');
+// The Node its native modules were built for, which may not be the one running the tests.
+const NODE = join(INSTALL, 'node');
+const DESKTOP = process.env.LEAKSCOPE_E2E_TARGET === 'desktop';
+const ROOT = resolve(import.meta.dirname, '../..');
 // Two cores: the server start and the first workbench load can take most of a minute.
 const STARTUP_MS = 120_000;
 
@@ -30,6 +38,12 @@ const QUIET_SETTINGS = {
   'git.openRepositoryInParentFolders': 'never',
   'npm.fetchOnlinePackageInfo': false,
   'typescript.disableAutomaticTypeAcquisition': true,
+  // Newer VS Code (1.139) opens a Chat view in a secondary side bar on first start, which
+  // narrows the editor and asks for sign-in; 1.96 ignores these two.
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  'chat.disableAIFeatures': true,
+  // Sticky scroll copies a tree's ancestor rows above it: the same text twice in a pane.
+  'workbench.tree.enableStickyScroll': false,
 };
 
 export interface VSCodeOptions {
@@ -50,6 +64,12 @@ export interface VSCode {
   screenshot(name: string): Promise<string>;
   /** A view of the Leakscope container (Suspects, Snapshots…), by its title. */
   leakscopePane(title: string): Locator;
+  /**
+   * Waits for `row` in the tree of `pane` (a Leakscope pane, the Explorer) and scrolls the tree
+   * until it is wholly in view. A tree renders only the rows in view, and how many fit in a
+   * pane differs by a few pixels between VS Code versions.
+   */
+  treeRow(pane: Locator, row: Locator, timeoutMs?: number): Promise<Locator>;
   /** Runs an item of the context menu of `target` (a row), by its exact label. */
   contextMenu(target: Locator, label: string): Promise<void>;
   /** Texts of the notification toasts on screen. */
@@ -59,6 +79,11 @@ export interface VSCode {
   /** Clicks the camera and waits until the capture and the analysis after it are done. */
   captureFromToolbar(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Where a test file's screenshots and logs go, one folder per VS Code it ran in. */
+export function outputFolder(test: string): string {
+  return join(ROOT, 'test-output/e2e', DESKTOP ? 'desktop' : `code-server-${CODE_SERVER}`, test);
 }
 
 export async function startVSCode(options: VSCodeOptions): Promise<VSCode> {
@@ -75,7 +100,6 @@ export async function startVSCode(options: VSCodeOptions): Promise<VSCode> {
   // VS Code and Chromium keep config, logs and caches under these; not in the user's home.
   const env = { ...process.env, XDG_CONFIG_HOME: join(home, 'config'), XDG_DATA_HOME: join(home, 'data'), XDG_CACHE_HOME: join(home, 'cache') };
   const vsix = options.vsix && resolve(options.vsix);
-  const desktop = process.env.LEAKSCOPE_E2E_TARGET === 'desktop';
 
   let opened: Opened | undefined;
   const close = async () => {
@@ -83,7 +107,7 @@ export async function startVSCode(options: VSCodeOptions): Promise<VSCode> {
     rmSync(home, { recursive: true, force: true });
   };
   try {
-    opened = desktop ? await openDesktop(workspace, vsix, dirs, env) : await openCodeServer(workspace, vsix, dirs, env, logFile);
+    opened = DESKTOP ? await openDesktop(workspace, vsix, dirs, env) : await openCodeServer(workspace, vsix, dirs, env, logFile);
     const { page } = opened;
     await page.locator('.monaco-workbench').waitFor({ timeout: STARTUP_MS }).catch(() => {
       throw new Error(`the workbench did not load within ${STARTUP_MS / 1000} s; see ${logFile}`);
@@ -128,6 +152,25 @@ export async function startVSCode(options: VSCodeOptions): Promise<VSCode> {
           .locator('[id="workbench.view.extension.leakscope"] .pane')
           .filter({ has: page.locator('.pane-header .title', { hasText: new RegExp(`^${escapeRegExp(title)}$`, 'i') }) });
       },
+      async treeRow(pane, row, timeoutMs = 10_000) {
+        const list = pane.locator('.monaco-list').first();
+        const rendered = () => pane.locator('.monaco-list-row').allInnerTexts();
+        let step = 66; // three rows a turn of the wheel, down first
+        for (const deadline = Date.now() + timeoutMs; ; ) {
+          const wait = { timeout: Math.max(1, deadline - Date.now()) };
+          const [box, target] = await Promise.all([list.boundingBox(wait), row.count().then((n) => (n ? row.first().boundingBox(wait) : null))]);
+          if (box && target && target.y >= box.y && target.y + target.height <= box.y + box.height) return row.first();
+          if (Date.now() > deadline) throw new Error(`no row ${row.toString()} in view within ${timeoutMs / 1000} s`);
+          if (target && box) step = target.y < box.y ? -Math.abs(step) : Math.abs(step);
+          const before = (await rendered()).join('\n');
+          await list.hover(wait);
+          await page.mouse.wheel(0, step);
+          await sleep(100);
+          // At an end of the list: go the other way. The rows may also not be there yet (an
+          // analysis still running); the turns go on until they are.
+          if (!target && (await rendered()).join('\n') === before) step = -step;
+        }
+      },
       async contextMenu(target, label) {
         // A menu item takes mouse clicks only once a timer has run after it showed (VS Code's
         // guard against the click that opened it), which on a busy machine comes late and the
@@ -169,13 +212,13 @@ interface Opened {
 
 /** code-server on a free local port, its workbench in headless Debian Chromium. */
 async function openCodeServer(workspace: string, vsix: string | undefined, dirs: string[], env: NodeJS.ProcessEnv, logFile: string): Promise<Opened> {
-  if (!existsSync(ENTRY)) throw new Error(`code-server is not installed at ${ENTRY}: run scripts/e2e-setup.sh first`);
-  if (vsix) await promisify(execFile)(process.execPath, [ENTRY, ...dirs, '--install-extension', vsix, '--force'], { env });
+  if (!existsSync(ENTRY) || !existsSync(NODE)) throw new Error(`code-server ${CODE_SERVER} is not installed in ${INSTALL}: run scripts/e2e-setup.sh ${CODE_SERVER} first`);
+  if (vsix) await promisify(execFile)(NODE, [ENTRY, ...dirs, '--install-extension', vsix, '--force'], { env });
   const port = await freePort();
   const log = openSync(logFile, 'w');
   // Its own process group, so shutdown() can stop the server and everything it started.
   const server = spawn(
-    process.execPath,
+    NODE,
     [ENTRY, ...dirs, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', workspace],
     { detached: true, env, stdio: ['ignore', log, log] },
   );

@@ -44,6 +44,13 @@ for (const { major, path: node } of programNodes()) {
     assert.deepEqual(collectionOf(g, map), { kind: 'Map', entries: 700 });
   });
 
+  test(`Node ${major}: a path runs through the program's properties, not V8's context slots`, async () => {
+    const report = await snapshotOf('promise-hook.js');
+    const map = report.largest.find((o) => o.className === 'Map' && o.retainerPath.at(-2)?.endsWith(' created'));
+    assert.ok(map, report.largest.map((o) => o.retainerPath.join(' → ')).join('\n'));
+    assert.deepEqual(map.retainerPath, ['global', '.tracing', 'Object', '.hooks', 'Object', '.init', 'init()', '(module promise-hook.js) created', 'Map']);
+  });
+
   test(`Node ${major}: closures over big arrays: each array is held by its closure scope, at the line that made it`, async () => {
     const report = await snapshotOf('closures.js');
     const arrays = report.largest.filter((o) => o.retainerPath.at(-2)?.endsWith(' samples'));
