@@ -2,12 +2,12 @@
 // debug toolbar, suspect 1 with its growth, and a click that lands on the declaring line.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readdirSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Frame } from 'playwright-core';
-import { bytes, outputFolder, startVSCode, type VSCode } from './vscode.ts';
+import { bytes, outputFolder, programNode, programPid, startVSCode, type VSCode } from './vscode.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const OUT = outputFolder('map-cache');
@@ -48,6 +48,8 @@ test('debugging the Map cache: the status bar item appears and the Memory Growth
   const { page } = vscode;
   await page.keyboard.press('F5');
   await page.locator('.debug-toolbar').waitFor({ timeout: 60_000 });
+  const node = programNode();
+  if (node) assert.equal(readlinkSync(`/proc/${await programPid(join(workspace, 'map-cache.js'))}/exe`), realpathSync(node), 'the program runs on the Node asked for');
   const status = page.locator('.statusbar-item', { hasText: /\d+(\.\d+)? [KMG]?B [↑↓→]/ });
   await status.waitFor({ timeout: 30_000 });
   await page.locator('.activitybar [aria-label^="Leakscope"]').first().click();

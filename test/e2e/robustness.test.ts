@@ -2,12 +2,12 @@
 // a capture, and heap strings that are HTML. Programs in test/fixtures/e2e-workspace.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'playwright-core';
-import { outputFolder, startVSCode, type VSCode } from './vscode.ts';
+import { outputFolder, programNode, programPid, startVSCode, type VSCode } from './vscode.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const OUT = outputFolder('robustness');
@@ -40,24 +40,6 @@ after(async () => {
 
 function captureButton(page: Page) {
   return page.locator('.debug-toolbar .action-label[aria-label*="Capture Heap Snapshot"]');
-}
-
-/** The pid of the process running `script`; js-debug starts it as `node ./big-heap.js` in the workspace. */
-async function programPid(script: string): Promise<number> {
-  for (let k = 0; k < 100; k++) {
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        const cwd = readlinkSync(`/proc/${entry}/cwd`);
-        const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-        if (args.some((arg) => arg && resolve(cwd, arg) === script)) return Number(entry);
-      } catch {
-        // exited meanwhile
-      }
-    }
-    await sleep(100);
-  }
-  throw new Error(`no process runs ${script}`);
 }
 
 function isAlive(pid: number): boolean {
@@ -96,6 +78,8 @@ test('stopping the debug session mid-capture: a clear message, and no stray file
   await page.keyboard.press('F5');
   await captureButton(page).waitFor({ timeout: 60_000 });
   const pid = await programPid(join(workspace, 'big-heap.js'));
+  const node = programNode();
+  if (node) assert.equal(readlinkSync(`/proc/${pid}/exe`), realpathSync(node), 'the program runs on the Node asked for');
 
   await captureButton(page).click();
   const progress = page.locator('.notification-toast', { hasText: 'capturing a heap snapshot' });

@@ -1,13 +1,14 @@
 // Real VS Code for end-to-end tests: code-server (installed by scripts/e2e-setup.sh) driven
 // through Debian's Chromium with playwright-core.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { _electron, chromium, type Browser, type Frame, type Locator, type Page } from 'playwright-core';
+import { nodeVersions } from '../helpers/node-versions.ts';
 
 // Which code-server release, each installed by scripts/e2e-setup.sh into a folder of its own:
 // 4.96.4 (VS Code 1.96, the oldest engines.vscode accepts, on Node 20) unless this names another
@@ -17,6 +18,9 @@ const INSTALL = join(process.env.LEAKSCOPE_E2E_CACHE ?? join(homedir(), '.cache/
 const ENTRY = join(INSTALL, 'node_modules/code-server/out/node/entry.js');
 // The Node its native modules were built for, which may not be the one running the tests.
 const NODE = join(INSTALL, 'node');
+// The Node the debugged programs run on (a major, installed by scripts/node-setup.sh): js-debug
+// starts that binary (debug.javascript.defaultRuntimeExecutable); unset, the `node` on PATH.
+const PROGRAM_NODE = process.env.LEAKSCOPE_E2E_PROGRAM_NODE;
 const DESKTOP = process.env.LEAKSCOPE_E2E_TARGET === 'desktop';
 const ROOT = resolve(import.meta.dirname, '../..');
 // Two cores: the server start and the first workbench load can take most of a minute.
@@ -82,6 +86,32 @@ export interface VSCode {
 }
 
 /** Where a test file's screenshots and logs go, one folder per VS Code it ran in. */
+/** The node binary the debugged programs run on, when LEAKSCOPE_E2E_PROGRAM_NODE picks one. */
+export function programNode(): string | null {
+  if (!PROGRAM_NODE) return null;
+  const found = nodeVersions().find((n) => String(n.major) === PROGRAM_NODE);
+  if (!found) throw new Error(`LEAKSCOPE_E2E_PROGRAM_NODE=${PROGRAM_NODE}: scripts/node-setup.sh installs no such Node`);
+  return found.path;
+}
+
+/** The pid of the process running `script`; js-debug starts it as `node ./big-heap.js` in the workspace. */
+export async function programPid(script: string): Promise<number> {
+  for (let k = 0; k < 100; k++) {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const cwd = readlinkSync(`/proc/${entry}/cwd`);
+        const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+        if (args.some((arg) => arg && resolve(cwd, arg) === script)) return Number(entry);
+      } catch {
+        // exited meanwhile
+      }
+    }
+    await sleep(100);
+  }
+  throw new Error(`no process runs ${script}`);
+}
+
 export function outputFolder(test: string): string {
   return join(ROOT, 'test-output/e2e', DESKTOP ? 'desktop' : `code-server-${CODE_SERVER}`, test);
 }
@@ -95,10 +125,14 @@ export async function startVSCode(options: VSCodeOptions): Promise<VSCode> {
   const userData = join(home, 'user-data');
   const extensions = join(home, 'extensions');
   mkdirSync(join(userData, 'User'), { recursive: true });
-  writeFileSync(join(userData, 'User/settings.json'), JSON.stringify({ ...QUIET_SETTINGS, ...options.settings }, null, 2));
+  const program = programNode();
+  // VS Code takes PATH from a login shell, not from its own environment: name the binary.
+  const runtime = program ? { 'debug.javascript.defaultRuntimeExecutable': { 'pwa-node': program } } : {};
+  writeFileSync(join(userData, 'User/settings.json'), JSON.stringify({ ...QUIET_SETTINGS, ...runtime, ...options.settings }, null, 2));
   const dirs = ['--user-data-dir', userData, '--extensions-dir', extensions];
   // VS Code and Chromium keep config, logs and caches under these; not in the user's home.
   const env = { ...process.env, XDG_CONFIG_HOME: join(home, 'config'), XDG_DATA_HOME: join(home, 'data'), XDG_CACHE_HOME: join(home, 'cache') };
+
   const vsix = options.vsix && resolve(options.vsix);
 
   let opened: Opened | undefined;

@@ -92,9 +92,10 @@ for (const node of programNodes()) {
       }
     });
 
-    // Node 22 turns tracking back on after the reset but records almost nothing (20 of the
-    // ~400 sessions made since, in a run here): known, not yet worked around.
-    const afterReset = node.major === 22 ? 'Node 22 records few allocation stacks once tracking restarts after a HeapProfiler.disable' : undefined;
+    // V8 before 14 turns tracking back on after the reset, but the stacks of what it makes
+    // since are lost as the GC moves it (only the newest 20 sessions keep theirs, or none): seen
+    // every time on Node 22 and 24, on Node 20 when the machine is busy. Node 26 recovers.
+    const afterReset = node.major < 26 ? `Node ${node.major} loses the allocation stacks of objects the GC moves once tracking restarts after a HeapProfiler.disable` : undefined;
     test('with allocation tracking, the Map values carry the stack of the function that made them, sampling still runs, and a reset is recovered', { todo: afterReset }, async () => {
       await using watched = await watchSessions(node, { trackAllocations: true, samplingIntervalBytes: 0, allocationMode: () => 'alloc' });
       const { target, session } = watched;
