@@ -10,6 +10,7 @@ import { memoryFindings, runVerdict } from '../analysis/verdict.ts';
 import { AsyncDump, AsyncGroup, frameLocation } from '../inspector/async-tracker.ts';
 import { resolveInspectorUrl } from '../inspector/endpoint.ts';
 import { describeExit, ExitStatus, launchInspected, LaunchedProgram } from '../inspector/launch.ts';
+import { TRACK_PROMISES_ENV } from '../inspector/async-tracker.ts';
 import { LiveTarget } from '../inspector/live-target.ts';
 import { InspectorSession } from '../inspector/session.ts';
 import { ProgressBar } from './progress.ts';
@@ -26,6 +27,8 @@ export interface WatchOptions {
   signal: AbortSignal;
   /** Record every object's allocation stack, so snapshots say which function made what grows. */
   trackAllocations: boolean;
+  /** The async tracker follows promises too (the costly part for a program that awaits a lot). */
+  trackPromises: boolean;
 }
 
 export interface RunOptions extends WatchOptions {
@@ -69,6 +72,7 @@ function watchTarget(session: InspectorSession, options: WatchOptions, launched:
     allocationMode: (captures) => (captures === 0 || captures >= options.snapshots ? null : captures - 1 >= keptFrom ? 'inuse' : 'alloc'),
     // A launched program has the tracker preloaded, and tracks allocations since its start.
     asyncTracking: !launched,
+    trackPromises: options.trackPromises,
     trackAllocations: options.trackAllocations && (launched ? 'since-launch' : true),
   });
 }
@@ -165,7 +169,12 @@ export async function runAndAnalyze(options: RunOptions): Promise<RunReport> {
   if (!existsSync(script)) throw new RunError(`${options.script}: no such file`);
   // Tracking from the start sees what start-up allocates, and costs less than through the inspector.
   const tracking = options.trackAllocations ? ['--track-heap-objects'] : [];
-  const target = await launchInspected(script, { node: options.node, args: options.args, nodeArgs: [...tracking, '--require', options.asyncPreloadPath] });
+  const target = await launchInspected(script, {
+    node: options.node,
+    args: options.args,
+    nodeArgs: [...tracking, '--require', options.asyncPreloadPath],
+    env: options.trackPromises ? process.env : { ...process.env, [TRACK_PROMISES_ENV]: '0' },
+  });
   let exit: ExitStatus | null = null;
   let ended = false;
   void target.exited.then((status) => {

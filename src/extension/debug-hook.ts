@@ -37,6 +37,7 @@ async function watch(processes: Processes, inspector: InspectorSession, name: st
     pollIntervalMs: settings.pollingIntervalMs,
     samplingIntervalBytes: settings.samplingEnabled ? settings.samplingIntervalBytes : null,
     asyncTracking: settings.asyncTrackingEnabled,
+    trackPromises: settings.asyncTrackingPromises,
     trackAllocations: settings.allocationTrackingEnabled,
     onSample: (sample) => process && processes.sample(process, sample),
   });

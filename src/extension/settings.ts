@@ -9,6 +9,7 @@ export interface Settings {
   samplingIntervalBytes: number;
   codeLensEnabled: boolean;
   asyncTrackingEnabled: boolean;
+  asyncTrackingPromises: boolean;
   allocationTrackingEnabled: boolean;
   /** 0: three quarters of the machine's memory. */
   analysisMemoryMb: number;
@@ -23,6 +24,7 @@ export function readSettings(): Settings {
     samplingIntervalBytes: Math.max(0, c.get('sampling.intervalBytes', 0)),
     codeLensEnabled: c.get('codeLens.enabled', true),
     asyncTrackingEnabled: c.get('asyncTracking.enabled', true),
+    asyncTrackingPromises: c.get('asyncTracking.promises', true),
     allocationTrackingEnabled: c.get('allocationTracking.enabled', false),
     analysisMemoryMb: Math.max(0, c.get('analysis.maxMemoryMb', 0)),
   };

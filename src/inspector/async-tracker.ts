@@ -16,14 +16,28 @@ export interface AsyncDump {
   groups: AsyncGroup[] | null;
 }
 
+/** How `leakscope run` tells the preloaded tracker to leave promises out: set to 0. */
+export const TRACK_PROMISES_ENV = 'LEAKSCOPE_TRACK_PROMISES';
+
+export interface TrackerOptions {
+  /**
+   * Track promises too. They are most of what the async view shows (pending ones by the line
+   * that made them) and most of what the tracker costs: a program that does little but
+   * `await` ran 100–250× slower with them, about as fast without them on Node 24 and 26.
+   */
+  promises: boolean;
+}
+
 /**
  * The tracker, as source: run in the target as a preload (`leakscope run`) or through
  * Runtime.evaluate (`attach`, where it sees only what is created after). It records the
  * creation stack of each async resource until the resource is destroyed or, for promises,
  * settled, and removes itself completely on `uninstall`.
  */
-export const TRACKER_SOURCE = `(() => {
+export function trackerSource(options: TrackerOptions): string {
+  return `(() => {
   if (globalThis.__leakscopeAsync) return 'already';
+  const PROMISES = ${options.promises ? 'true' : 'false'};
   const { createHook } = process.getBuiltinModule ? process.getBuiltinModule('node:async_hooks') : require('node:async_hooks');
   const live = new Map();
   const IGNORED = new Set(['TickObject', 'Microtask', 'PROMISE_RESOLVE_THENABLE']);
@@ -38,21 +52,22 @@ export const TRACKER_SOURCE = `(() => {
     Error.stackTraceLimit = limit;
     return text.split('\\n').slice(1).map((l) => l.trim().replace(/^at /, '')).filter((l) => !OURS.test(l)).slice(0, 6);
   }
-  const hook = createHook({
-    // Node 24 and 26 can leave promises out (Node 22 ignores the option). Promises are what
-    // the async view is mostly about (pending ones, by the line that made them), and Node
-    // marks tracking them as the default "for now": ask for it, so it stays if that changes.
-    trackPromises: true,
+  const callbacks = {
+    // Node 24 and 26 leave promises out of the hooks when asked, which takes their cost away;
+    // Node 20 and 22 ignore the option, and init skips them (no stack taken). Node marks
+    // tracking them as the default "for now": ask either way, so it stays if that changes.
+    trackPromises: PROMISES,
     init(id, type) {
-      if (!IGNORED.has(type)) live.set(id, { type, frames: stack() });
+      if (IGNORED.has(type) || (!PROMISES && type === 'PROMISE')) return;
+      live.set(id, { type, frames: stack() });
     },
     destroy(id) {
       live.delete(id);
     },
-    promiseResolve(id) {
-      live.delete(id);
-    },
-  });
+  };
+  // Node 24 and 26 refuse a promiseResolve hook without trackPromises.
+  if (PROMISES) callbacks.promiseResolve = (id) => live.delete(id);
+  const hook = createHook(callbacks);
   hook.enable();
   Object.defineProperty(globalThis, '__leakscopeAsync', {
     configurable: true,
@@ -77,6 +92,7 @@ export const TRACKER_SOURCE = `(() => {
   });
   return 'installed';
 })()`;
+}
 
 const DUMP = `JSON.stringify({
   active: process.getActiveResourcesInfo().reduce((all, type) => ((all[type] = (all[type] || 0) + 1), all), {}),
@@ -90,8 +106,8 @@ async function evaluate(session: InspectorSession, expression: string): Promise<
 }
 
 /** Installs the tracker in a running program: only resources created from now on are seen. */
-export async function installTracker(session: InspectorSession): Promise<void> {
-  await evaluate(session, TRACKER_SOURCE);
+export async function installTracker(session: InspectorSession, options: TrackerOptions): Promise<void> {
+  await evaluate(session, trackerSource(options));
 }
 
 export async function dumpAsyncResources(session: InspectorSession): Promise<AsyncDump> {

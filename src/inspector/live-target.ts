@@ -20,6 +20,8 @@ export interface LiveTargetOptions {
   allocationMode?: (captures: number) => AllocationMode | null;
   /** Install the async-resource tracker (unless a preload already did). */
   asyncTracking: boolean;
+  /** Whether that tracker follows promises too (default: yes). */
+  trackPromises?: boolean;
   /**
    * Record the allocation stack of every object from now on, so that snapshots carry it
    * (`trace_node_id`). It slows an allocating program down several times over. 'since-launch':
@@ -87,7 +89,7 @@ export class LiveTarget {
     this.memory.start();
     await this.session.send('HeapProfiler.enable');
     if (this.options.trackAllocations === true) await this.trackAllocations();
-    if (this.options.asyncTracking) await installTracker(this.session).catch(() => {});
+    if (this.options.asyncTracking) await installTracker(this.session, { promises: this.options.trackPromises ?? true }).catch(() => {});
     await this.sampleAllocations();
   }
 

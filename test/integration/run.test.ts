@@ -151,6 +151,21 @@ for (const node of programNodes()) {
       assert.equal(report.verdict, 'leak');
       growsWithBytes(report);
     });
+
+    test('--no-track-promises, run and attach: no promise groups, the timer still at its line, the stuck workers still found in the snapshots', async () => {
+      const json = join(scratch('run-no-promises'), 'report.json');
+      const { code, stderr } = leakscope('run', example('stuck-workers.js'), '--node', node.path, '--duration', '5', '--no-track-promises', '--json', json);
+      assert.equal(code, 0, stderr);
+      const { target, report: attached } = await attachTo(node, 'stuck-workers.js', '--no-track-promises');
+      await target.stop();
+      for (const report of [JSON.parse(readFileSync(json, 'utf8')) as RunReport, attached]) {
+        const groups = report.asyncResources.groups;
+        assert.ok(!groups.some((g) => g.type === 'PROMISE'), JSON.stringify(groups.slice(0, 3)));
+        assert.ok(groups.some((g) => g.type === 'Timeout' && g.location?.line === 21) || report === attached, JSON.stringify(groups.slice(0, 3)));
+        assert.equal(report.verdict, 'leak');
+        assert.ok(report.suspects.some((s) => s.kind === 'async' && /^worker\(\) suspended at await/.test(s.title)), report.suspects.map((s) => s.title).join('; '));
+      }
+    });
   });
 }
 
