@@ -12,7 +12,8 @@ const common = {
   sourcemap: true,
   logLevel: 'warning',
   external: ['vscode'],
-  define: { LEAKSCOPE_VERSION: JSON.stringify(version) },
+  // The snapshot reader starts its section workers from the bundle beside it.
+  define: { LEAKSCOPE_VERSION: JSON.stringify(version), LEAKSCOPE_SNAPSHOT_WORKER: '"snapshot-worker.js"', 'import.meta.url': 'undefined' },
 };
 
 // The repository is ESM (tests, scripts); the bundles are CommonJS, as VS Code loads extensions.
@@ -20,7 +21,12 @@ await mkdir('dist', { recursive: true });
 await writeFile('dist/package.json', '{ "type": "commonjs" }\n');
 await build({
   ...common,
-  entryPoints: { cli: 'src/cli/main.ts', worker: 'src/analysis/worker.ts', 'async-preload': 'src/inspector/async-preload.ts' },
+  entryPoints: {
+    cli: 'src/cli/main.ts',
+    worker: 'src/analysis/worker.ts',
+    'snapshot-worker': 'src/snapshot/section-worker.ts',
+    'async-preload': 'src/inspector/async-preload.ts',
+  },
   outdir: 'dist',
   banner: { js: '#!/usr/bin/env node' },
 });

@@ -1,12 +1,12 @@
-// Leakscope's engine: parseSnapshotFile (parse) then new HeapGraph (dominators + retained sizes).
+// Leakscope's engine: readSnapshotFile (parse) then new HeapGraph (dominators + retained sizes).
 import { createRequire } from 'node:module';
 import { args, now, report, shortName, TopN } from './common.mjs';
 
-const { parseSnapshotFile, HeapGraph } = createRequire(import.meta.url)('../out/leakscope.cjs');
+const { readSnapshotFile, HeapGraph } = createRequire(import.meta.url)('../out/leakscope.cjs');
 const { file, ids } = args();
 
 const t0 = now();
-const raw = parseSnapshotFile(file);
+const raw = await readSnapshotFile(file);
 const t1 = now();
 const graph = new HeapGraph(raw);
 const t2 = now();

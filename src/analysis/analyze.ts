@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { CancelledError } from '../snapshot/format.ts';
 import { HeapGraph } from '../snapshot/graph.ts';
 import { isOwnCode, SourceLocator, urlToFile } from '../snapshot/locations.ts';
-import { parseSnapshotFile } from '../snapshot/parser.ts';
+import { readSnapshotFile } from '../snapshot/snapshot-file.ts';
 import { SourceCode } from '../source/source-code.ts';
 import { classDeltas, findSuspects, groupRows } from './compare.ts';
 import { digestSnapshot, findId, SnapshotDigest } from './digest.ts';
@@ -35,7 +35,7 @@ export interface AnalyzeOptions {
  * Analyses one or more snapshots of one process, oldest first. Only the newest graph is
  * kept in memory; older snapshots are reduced to digests as soon as they are read.
  */
-export function analyzeSnapshots(files: string[], options: AnalyzeOptions = {}): AnalysisReport {
+export async function analyzeSnapshots(files: string[], options: AnalyzeOptions = {}): Promise<AnalysisReport> {
   const top = options.top ?? 20;
   const digests: SnapshotDigest[] = [];
   const maps = new SourceMaps();
@@ -47,7 +47,7 @@ export function analyzeSnapshots(files: string[], options: AnalyzeOptions = {}):
     const cancelled = () => options.isCancelled?.() ?? false;
     // Let the previous graph go before reading the next: only one is ever in memory.
     g = loc = null;
-    const raw = parseSnapshotFile(file, { onProgress: (read, total) => report('parsing', read / total), isCancelled: cancelled });
+    const raw = await readSnapshotFile(file, { onProgress: (read, total) => report('parsing', read / total), isCancelled: cancelled });
     g = new HeapGraph(raw, { onProgress: report, isCancelled: cancelled });
     if (cancelled()) throw new CancelledError();
     report('summarizing', 0);

@@ -40,7 +40,7 @@ export function digestSnapshot(g: HeapGraph, locator: SourceLocator): SnapshotDi
   let nativeBytes = g.raw.extraNativeBytes;
   for (let k = 0; k < order.length; k++) {
     const n = order[k];
-    if (g.raw.nodeType[n] === g.nodeTypes.native) nativeBytes += g.raw.nodeSelfSize[n];
+    if (g.raw.nodeType[n] === g.nodeTypes.native) nativeBytes += g.selfSize[n];
     sortedIds[k] = ids[n];
     retainedById[k] = g.retainedSize[n];
     shallowById[k] = g.selfSize[n];

@@ -1,7 +1,7 @@
 import { SourceCode } from '../source/source-code.ts';
 import { HeapGraph } from '../snapshot/graph.ts';
 import { SourceLocator } from '../snapshot/locations.ts';
-import { parseSnapshotFile } from '../snapshot/parser.ts';
+import { readSnapshotFile } from '../snapshot/snapshot-file.ts';
 import type { AnalyzeOptions } from './analyze.ts';
 import { nodeLabel } from './describe.ts';
 import { locateSuspect } from './locate.ts';
@@ -65,9 +65,9 @@ export class HeapExplorer {
 }
 
 /** Reads one snapshot for exploring only, without comparing it to anything. */
-export function openExplorer(file: string, { onProgress, isCancelled }: Pick<AnalyzeOptions, 'onProgress' | 'isCancelled'> = {}): HeapExplorer {
+export async function openExplorer(file: string, { onProgress, isCancelled }: Pick<AnalyzeOptions, 'onProgress' | 'isCancelled'> = {}): Promise<HeapExplorer> {
   const report = (phase: string, fraction: number) => onProgress?.({ file: 0, files: 1, phase, fraction });
-  const raw = parseSnapshotFile(file, { onProgress: (read, total) => report('parsing', read / total), isCancelled });
+  const raw = await readSnapshotFile(file, { onProgress: (read, total) => report('parsing', read / total), isCancelled });
   const g = new HeapGraph(raw, { onProgress: report, isCancelled });
   const maps = new SourceMaps();
   return new HeapExplorer(file, g, new SourceLocator(g, (location) => maps.resolve(location)));

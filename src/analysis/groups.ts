@@ -128,7 +128,7 @@ export function collectGroups(g: HeapGraph, locator: SourceLocator): Map<string,
         'external',
         String(g.id(holder)),
         () => ({ title: `ArrayBuffer memory held by ${g.className(holder)} @${g.id(holder)}`, location: locator.locate(holder), example: holder }),
-        g.raw.nodeSelfSize[n],
+        g.selfSize[n],
       );
       continue;
     }

@@ -22,14 +22,14 @@ export function classSummary(g: HeapGraph): ClassTotals[] {
     const k = g.classIndexOf(n);
     let totals = byClass.get(k);
     if (!totals) {
-      totals = { name: g.strings[k] ?? '', count: 0, shallow: 0, retained: 0 };
+      totals = { name: g.string(k), count: 0, shallow: 0, retained: 0 };
       byClass.set(k, totals);
     }
     totals.count++;
     totals.shallow += selfSize[n];
   }
   // Depth-first over the dominator tree, tracking how many ancestors of each class are open.
-  const open = new Uint32Array(g.strings.length);
+  const open = new Uint32Array(g.stringCount);
   // Each node is pushed once, and once more as its exit marker (~n): at most 2N entries.
   const stack = new Int32Array(g.nodeCount * 2 + 1);
   let top = 0;

@@ -47,22 +47,22 @@ function toError(error: unknown): WorkerError {
 /** The newest snapshot last analysed or opened: one graph at most stays in memory. */
 let explorer: HeapExplorer | null = null;
 
-function explore(file: string, id: number): HeapExplorer {
+async function explore(file: string, id: number): Promise<HeapExplorer> {
   if (explorer?.file === file) return explorer;
   explorer = null;
   checkMemory([file]);
-  explorer = openExplorer(file, { onProgress: (progress) => send({ type: 'progress', id, progress }), isCancelled: () => Atomics.load(cancelSlot, 0) === id });
+  explorer = await openExplorer(file, { onProgress: (progress) => send({ type: 'progress', id, progress }), isCancelled: () => Atomics.load(cancelSlot, 0) === id });
   return explorer;
 }
 
-port.on('message', (message: ToWorker) => {
+async function handle(message: ToWorker): Promise<void> {
   const { id } = message;
   try {
     switch (message.method) {
       case 'analyze': {
         explorer = null;
         checkMemory(message.params.files);
-        const report = analyzeSnapshots(message.params.files, {
+        const report = await analyzeSnapshots(message.params.files, {
           top: message.params.top,
           onProgress: (progress) => send({ type: 'progress', id, progress }),
           isCancelled: () => Atomics.load(cancelSlot, 0) === id,
@@ -73,16 +73,23 @@ port.on('message', (message: ToWorker) => {
       }
       case 'objects': {
         const { file, className, limit } = message.params;
-        send({ type: 'reply', id, ok: explore(file, id).objectsOfClass(className, limit) });
+        send({ type: 'reply', id, ok: (await explore(file, id)).objectsOfClass(className, limit) });
         break;
       }
       case 'children': {
         const { file, nodeId, limit } = message.params;
-        send({ type: 'reply', id, ok: explore(file, id).dominatedBy(nodeId, limit) });
+        send({ type: 'reply', id, ok: (await explore(file, id)).dominatedBy(nodeId, limit) });
         break;
       }
     }
   } catch (error) {
     send({ type: 'reply', id, err: toError(error) });
   }
+}
+
+// One request at a time, in order: reading a snapshot awaits its section workers, and a
+// second graph must not be built beside the first.
+let queue = Promise.resolve();
+port.on('message', (message: ToWorker) => {
+  queue = queue.then(() => handle(message));
 });

@@ -83,7 +83,11 @@ export interface TraceFunctionInfo {
   column: number;
 }
 
-/** Everything the parser read, in typed columns; graph indexes are built on top of it. */
+/**
+ * Everything the parser read, in typed columns; graph indexes are built on top of it and
+ * never change it. V8 versions that write the same heap differently are made to read alike
+ * here (see assemble.ts).
+ */
 export interface RawSnapshot {
   meta: SnapshotMeta;
   nodeCount: number;
@@ -96,7 +100,8 @@ export interface RawSnapshot {
   nodeId: Uint32Array;
   /** 32-bit unless some object is 4 GB or more (an enormous ArrayBuffer backing store). */
   nodeSelfSize: Uint32Array | Float64Array;
-  nodeEdgeCount: Uint32Array;
+  /** Edge ordinals of node n are firstEdge[n] .. firstEdge[n+1]-1 (nodeCount + 1 entries). */
+  firstEdge: Uint32Array;
   nodeTraceNodeId: Uint32Array | null;
   /** Column per edge field, indexed by edge ordinal; edges of a node are contiguous. */
   edgeType: Uint8Array;

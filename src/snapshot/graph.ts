@@ -1,4 +1,5 @@
-import { CancelledError, RawSnapshot, SnapshotFormatError } from './format.ts';
+import { isNativeContextName } from './assemble.ts';
+import { CancelledError, RawSnapshot } from './format.ts';
 import { computeDominators } from './dominators.ts';
 import { releaseGarbage } from './memory.ts';
 
@@ -67,7 +68,9 @@ export class HeapGraph {
   private classByType: number[] = [];
   private unknownClass = 0;
   private readonly elementClass = new Map<number, number>();
-  readonly strings: string[];
+  /** The snapshot's strings; class names the graph derives come after them, in `addedStrings`. */
+  private readonly strings: string[];
+  private readonly addedStrings: string[] = [];
   distance!: Int32Array;
   dominator!: Uint32Array;
   retainedSize!: Float64Array;
@@ -86,20 +89,15 @@ export class HeapGraph {
     };
     this.nodeCount = raw.nodeCount;
     this.edgeCount = raw.edgeCount;
-    if (this.nodeCount === 0) throw new SnapshotFormatError('the snapshot has no nodes');
     this.nodeTypes = typeIds(raw.nodeTypeNames, NODE_TYPES);
     this.edgeTypes = typeIds(raw.edgeTypeNames, EDGE_TYPES);
     this.strings = raw.strings;
     this.ephemeronCache = new Int8Array(raw.strings.length);
-    this.selfSize = raw.nodeSelfSize;
+    this.selfSize = raw.nodeSelfSize.slice();
+    this.firstEdge = raw.firstEdge;
 
     options.onProgress?.('indexing edges', 0);
     releaseGarbage();
-    this.firstEdge = this.buildFirstEdge();
-    // The per-node edge counts are now in firstEdge; drop them, big heaps need the room.
-    raw.nodeEdgeCount = new Uint32Array(0);
-    check();
-    this.rootAtGlobalObjects();
     this.buildClassNames();
     // Two node-sized work arrays serve every phase in turn, so that a big heap's peak
     // memory is not the sum of each phase's temporaries.
@@ -136,7 +134,17 @@ export class HeapGraph {
   }
 
   className(n: number): string {
-    return this.strings[this.classIndexOf(n)] ?? '';
+    return this.string(this.classIndexOf(n));
+  }
+
+  /** A string by index: the snapshot's, or a class name the graph added. */
+  string(k: number): string {
+    return (k < this.strings.length ? this.strings[k] : this.addedStrings[k - this.strings.length]) ?? '';
+  }
+
+  /** Number of string indexes in use, the snapshot's and the graph's. */
+  get stringCount(): number {
+    return this.strings.length + this.addedStrings.length;
   }
 
   id(n: number): number {
@@ -165,8 +173,7 @@ export class HeapGraph {
 
   /** V8's context of a realm: 'system / NativeContext', and with a debugger attached '… / <name>'. */
   isNativeContext(n: number): boolean {
-    const name = this.name(n);
-    return name === 'system / NativeContext' || name.startsWith('system / NativeContext / ');
+    return isNativeContextName(this.name(n));
   }
 
   /** First edge of `n` with the given name (any type but weak), or -1. */
@@ -201,25 +208,6 @@ export class HeapGraph {
   }
 
   // --- construction ----------------------------------------------------------------------
-
-  private buildFirstEdge(): Uint32Array {
-    const { nodeCount, raw } = this;
-    const first = new Uint32Array(nodeCount + 1);
-    let e = 0;
-    for (let n = 0; n < nodeCount; n++) {
-      first[n] = e;
-      e += raw.nodeEdgeCount[n];
-    }
-    first[nodeCount] = e;
-    if (e !== this.edgeCount) {
-      throw new SnapshotFormatError(`the nodes' edge counts add up to ${e}, but the snapshot holds ${this.edgeCount} edges`);
-    }
-    const to = raw.edgeToNode;
-    for (let k = 0; k < this.edgeCount; k++) {
-      if (to[k] >= nodeCount) throw new SnapshotFormatError(`edge ${k} points to node ${to[k]}, past the last node (${nodeCount - 1})`);
-    }
-    return first;
-  }
 
   private buildRetainers(fill: Uint32Array): [Uint32Array, Uint32Array] {
     const { nodeCount, edgeCount, firstEdge } = this;
@@ -280,8 +268,8 @@ export class HeapGraph {
     const index = (s: string) => {
       let k = added.get(s);
       if (k === undefined) {
-        k = strings.length;
-        strings.push(s);
+        k = strings.length + this.addedStrings.length;
+        this.addedStrings.push(s);
         added.set(s, k);
       }
       return k;
@@ -313,22 +301,6 @@ export class HeapGraph {
     if (k !== -1) return k;
     const name = this.raw.nodeName[n];
     return this.elementClass.get(name) ?? name;
-  }
-
-  /**
-   * V8 14 (Node 26) roots the program's side of the heap at its NativeContext, older V8 at
-   * the global object the context holds. Pointing the root's edge at the global object makes
-   * every version read alike: paths start at the program's globals, and the context's
-   * internal slots are V8's (system) rather than the holder of the whole heap.
-   */
-  private rootAtGlobalObjects(): void {
-    const { raw, firstEdge, rootOrdinal } = this;
-    for (let e = firstEdge[rootOrdinal]; e < firstEdge[rootOrdinal + 1]; e++) {
-      const context = raw.edgeToNode[e];
-      if (raw.edgeType[e] !== this.edgeTypes.shortcut || !this.isNativeContext(context)) continue;
-      const global = this.child(context, 'global_object');
-      if (global >= 0) raw.edgeToNode[e] = global;
-    }
   }
 
   /** Whether the root's non-synthetic children (the global objects) exist: "user roots". */

@@ -54,7 +54,7 @@ for (const node of programNodes()) {
         sampler.stop();
         assert.ok(progressed > 0, 'V8 reported progress');
         assert.deepEqual(readdirSync(dir).sort(), ['1.heapsnapshot', '2.heapsnapshot', '3.heapsnapshot']);
-        const report = analyzeSnapshots(files);
+        const report = await analyzeSnapshots(files);
         assert.equal(report.verdict, 'leak');
         assert.equal(report.suspects[0].heldBy, 'sessions');
         assert.equal(report.suspects[0].location?.line, 5);

@@ -2,10 +2,10 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { captureSeries } from '../helpers/snapshot-series.ts';
-import { CLI, example, scratch } from '../helpers/paths.ts';
+import { CLI, example, program, scratch } from '../helpers/paths.ts';
 import { buildSnapshot } from '../helpers/snapshot-builder.ts';
 import { programNodes } from '../helpers/node-versions.ts';
 import type { AnalysisReport } from '../../src/analysis/report.ts';
@@ -39,6 +39,18 @@ test('the text report names the suspect, its line and its path, pprof-style', ()
   assert.match(stdout, /\(module map-cache\.js\) sessions → Map/);
   assert.match(stdout, /flat +flat% +sum% +cum +cum% +count +class/);
   assert.equal(stderr, '', 'no progress bar when stderr is not a terminal');
+});
+
+test('a snapshot of tens of MB, read by the section workers of the bundle, names the array that holds the records at its line', async () => {
+  const [file] = await captureSeries(program('big-heap.js'), { count: 1, warmupMs: 400, intervalMs: 0, outDir: scratch('cli-big') });
+  assert.ok(statSync(file).size > 32 * 1024 * 1024, 'past the size where the nodes and edges are read on two more threads');
+  const { code, stdout, stderr } = leakscope('analyze', '--json', file);
+  assert.equal(code, 0, stderr);
+  const [largest] = (JSON.parse(stdout) as AnalysisReport).largest;
+  assert.equal(largest.className, 'Array');
+  assert.equal(largest.retainerPath.at(-2), '(module big-heap.js) records');
+  assert.equal(largest.location?.line, 4, 'const records = [];');
+  assert.ok(largest.retainedBytes > 20_000_000);
 });
 
 test('--json gives the report for machines', () => {

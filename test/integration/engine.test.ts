@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { analyzeSnapshots } from '../../src/analysis/analyze.ts';
 import { collectionOf } from '../../src/analysis/collections.ts';
 import { HeapGraph } from '../../src/snapshot/graph.ts';
-import { parseSnapshotFile } from '../../src/snapshot/parser.ts';
+import { readSnapshotFile } from '../../src/snapshot/snapshot-file.ts';
 import { captureSeries } from '../helpers/snapshot-series.ts';
 import { programNodes } from '../helpers/node-versions.ts';
 import { program, scratch } from '../helpers/paths.ts';
@@ -37,7 +37,7 @@ for (const { major, path: node } of programNodes()) {
 
   test(`Node ${major}: a Map counts its live entries, not the holes deleted ones leave`, async () => {
     const [file] = await captureSeries(program('deleted-entries.js'), { count: 1, warmupMs: 400, intervalMs: 0, outDir: scratch('deleted'), node });
-    const g = new HeapGraph(parseSnapshotFile(file));
+    const g = new HeapGraph(await readSnapshotFile(file));
     const global = g.raw.edgeToNode[g.firstEdge[g.rootOrdinal] + 1];
     const map = g.child(global, 'deleted');
     assert.equal(g.className(map), 'Map');
@@ -91,14 +91,13 @@ for (const { major, path: node } of programNodes()) {
       captureSeries(program('registry.js'), { count: 1, warmupMs: 400, intervalMs: 0, outDir: scratch('registry'), nodeArgs, node });
     const [tracked] = await capture(['--track-heap-objects']);
     const [plain] = await capture([]);
-    const registry = (file: string) => analyzeSnapshots([file]).largest.find((o) => o.className === 'Map' && o.retainerPath.at(-2)?.endsWith(' registry'));
-    assert.equal(registry(plain)?.location?.line, 8, 'const registry = …');
-    assert.equal(registry(plain)?.allocatedIn, null);
-    assert.equal(registry(tracked)?.location?.line, 8);
+    const registry = async (file: string) => (await analyzeSnapshots([file])).largest.find((o) => o.className === 'Map' && o.retainerPath.at(-2)?.endsWith(' registry'));
+    const inPlain = await registry(plain);
+    const inTracked = await registry(tracked);
+    assert.equal(inPlain?.location?.line, 8, 'const registry = …');
+    assert.equal(inPlain?.allocatedIn, null);
+    assert.equal(inTracked?.location?.line, 8);
     // V8 records the allocating function (where it starts), not the line inside it.
-    assert.deepEqual(
-      { fn: registry(tracked)?.allocatedIn?.functionName, line: registry(tracked)?.allocatedIn?.line },
-      { fn: 'createRegistry', line: 4 },
-    );
+    assert.deepEqual({ fn: inTracked?.allocatedIn?.functionName, line: inTracked?.allocatedIn?.line }, { fn: 'createRegistry', line: 4 });
   });
 }

@@ -82,11 +82,11 @@ test('a collection inside a dependency is presented at the program\'s own bindin
   assert.ok(!suspect.growthSites.some((site) => site.file.includes('node_modules')), 'growth sites are the program\'s own');
 });
 
-test('snapshots written from inside the function that fills the Map still name the Map, and that function\'s line', () => {
+test('snapshots written from inside the function that fills the Map still name the Map, and that function\'s line', async () => {
   const dir = scratch('inside-step');
   const run = spawnSync(process.execPath, [program('snapshot-inside-step.js'), dir], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(run.status, 0, run.stderr);
-  const report = analyzeSnapshots([1, 2, 3].map((k) => join(dir, `${k}.heapsnapshot`)));
+  const report = await analyzeSnapshots([1, 2, 3].map((k) => join(dir, `${k}.heapsnapshot`)));
   assert.equal(report.verdict, 'leak', report.verdictReason);
   assert.deepEqual(
     report.suspects.map((s) => s.title),
@@ -102,7 +102,7 @@ test('sources that are missing or do not parse: the suspect keeps its holder, an
   mkdirSync(join(dir, 'dist'));
   for (const file of ['server.js', 'server.js.map', 'package.json']) cpSync(example(`ts-service/dist/${file}`), join(dir, 'dist', file));
   const files = await captureSeries(join(dir, 'dist/server.js'), { count: 3, warmupMs: 800, intervalMs: 1000, outDir: join(dir, 'snapshots') });
-  const missing = analyzeSnapshots(files).suspects[0];
+  const missing = (await analyzeSnapshots(files)).suspects[0];
   assert.equal(missing.heldBy, 'sessions');
   assert.ok(missing.location, 'the holder keeps a location');
   assert.deepEqual(missing.growthSites, []);
@@ -111,7 +111,7 @@ test('sources that are missing or do not parse: the suspect keeps its holder, an
   mkdirSync(join(dir, 'src'));
   writeFileSync(join(dir, 'src/server.ts'), readFileSync(example('ts-service/src/server.ts')));
   writeFileSync(join(dir, 'src/session-store.ts'), 'export class SessionStore {\n  open(user: string {\n');
-  const broken = analyzeSnapshots(files).suspects[0];
+  const broken = (await analyzeSnapshots(files)).suspects[0];
   assert.deepEqual(broken.growthSites, []);
   assert.match(broken.growthSitesNote!, /session-store\.ts:\d+ does not parse/);
 });

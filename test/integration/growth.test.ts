@@ -9,7 +9,7 @@ const series = (name: string, count = 3) =>
   captureSeries(example(name), { count, warmupMs: 800, intervalMs: 1000, outDir: scratch(name) });
 
 test('a Map that never forgets is suspect 1, at the line that declares it', async () => {
-  const report = analyzeSnapshots(await series('map-cache.js'));
+  const report = await analyzeSnapshots(await series('map-cache.js'));
   assert.equal(report.verdict, 'leak');
   const [first] = report.suspects;
   assert.ok(first, 'there is a suspect');
@@ -33,7 +33,7 @@ test('a Map that never forgets is suspect 1, at the line that declares it', asyn
 });
 
 test('a program that only churns has no growth suspect and no leak', async () => {
-  const report = analyzeSnapshots(await series('churn.js'));
+  const report = await analyzeSnapshots(await series('churn.js'));
   assert.deepEqual(
     report.suspects.map((s) => s.title),
     [],
@@ -42,14 +42,14 @@ test('a program that only churns has no growth suspect and no leak', async () =>
 });
 
 test('two snapshots are not enough to call a leak', async () => {
-  const report = analyzeSnapshots(await series('map-cache.js', 2));
+  const report = await analyzeSnapshots(await series('map-cache.js', 2));
   assert.equal(report.suspects[0]?.heldBy, 'sessions');
   assert.equal(report.verdict, 'inconclusive');
 });
 
 test('snapshots given newest first are called out, not compared', async () => {
   const files = await series('map-cache.js');
-  const report = analyzeSnapshots([...files].reverse());
+  const report = await analyzeSnapshots([...files].reverse());
   assert.equal(report.verdict, 'inconclusive');
   assert.match(report.verdictReason, /give snapshots of one process, oldest first/);
   assert.deepEqual(report.suspects, []);

@@ -12,7 +12,7 @@ import { LiveTarget, LiveTargetOptions } from '../../src/inspector/live-target.t
 import { InspectorSession } from '../../src/inspector/session.ts';
 import { HeapGraph } from '../../src/snapshot/graph.ts';
 import { SourceLocator } from '../../src/snapshot/locations.ts';
-import { parseSnapshotFile } from '../../src/snapshot/parser.ts';
+import { readSnapshotFile } from '../../src/snapshot/snapshot-file.ts';
 import { NodeBinary, programNodes } from '../helpers/node-versions.ts';
 import { example, program, scratch } from '../helpers/paths.ts';
 
@@ -24,8 +24,8 @@ import { example, program, scratch } from '../helpers/paths.ts';
 const MAKERS = new Set(['rememberSession', '']);
 
 /** The innermost program function of each value's allocation stack in the `sessions` Map (null: no stack). */
-function sessionAllocators(file: string): { traced: boolean; allocators: (string | null)[] } {
-  const raw = parseSnapshotFile(file);
+async function sessionAllocators(file: string): Promise<{ traced: boolean; allocators: (string | null)[] }> {
+  const raw = await readSnapshotFile(file);
   const g = new HeapGraph(raw);
   const heldAs = (n: number, name: string) =>
     g.retainerNode.subarray(g.firstRetainer[n], g.firstRetainer[n + 1]).some((from) => g.edgeName(g.edgeBetween(from, n)) === name);
@@ -104,7 +104,7 @@ for (const node of programNodes()) {
       assert.equal(target.trackingError, null);
       await sleep(600);
       await target.capture(join(dir, '1.heapsnapshot'));
-      const first = sessionAllocators(join(dir, '1.heapsnapshot'));
+      const first = await sessionAllocators(join(dir, '1.heapsnapshot'));
       assert.ok(first.traced);
       // Sessions made before tracking started have no stack; every one made since has its maker's.
       const stacked = first.allocators.filter((a) => a !== null);
@@ -120,7 +120,7 @@ for (const node of programNodes()) {
       assert.equal(target.trackingError, null);
       await sleep(600);
       await target.capture(join(dir, '3.heapsnapshot'));
-      const after = sessionAllocators(join(dir, '3.heapsnapshot'));
+      const after = await sessionAllocators(join(dir, '3.heapsnapshot'));
       const stackedAfter = after.allocators.filter((a) => a !== null && MAKERS.has(a)).length;
       assert.ok(stackedAfter >= 200, `sessions made after the reset have their stack again: ${stackedAfter} of ${after.allocators.length}`);
     });
@@ -131,7 +131,7 @@ for (const node of programNodes()) {
       await sleep(300);
       const file = join(scratch('untracked'), '1.heapsnapshot');
       await watched.target.capture(file);
-      const { traced, allocators } = sessionAllocators(file);
+      const { traced, allocators } = await sessionAllocators(file);
       assert.equal(traced, false);
       assert.ok(allocators.every((a) => a === null));
     });
@@ -142,7 +142,7 @@ for (const node of programNodes()) {
       await sleep(300);
       const file = join(scratch('since-launch'), '1.heapsnapshot');
       await watched.target.capture(file);
-      const { allocators } = sessionAllocators(file);
+      const { allocators } = await sessionAllocators(file);
       assert.ok(allocators.every((a) => a !== null && MAKERS.has(a)), `every session, the first ones too: made by ${[...new Set(allocators)]}`);
     });
   });

@@ -42,7 +42,7 @@ test('Suspects and CodeLens after three captures of the Map cache: the Map, its 
       title: 'Map cache',
       files,
       timesMs: shots.map((s) => s.timeMs),
-      report: analyzeSnapshots(files),
+      report: await analyzeSnapshots(files),
       samples: target.memory.samples,
       sites: target.allocationSites(20),
     });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseSnapshotBuffer } from '../../src/snapshot/parser.ts';
+import { parseSnapshotBuffer } from '../../src/snapshot/snapshot-file.ts';
 import { HeapGraph } from '../../src/snapshot/graph.ts';
 import { buildSnapshot, TestNode } from '../helpers/snapshot-builder.ts';
 

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseSnapshotBuffer, parseSnapshotFile, SnapshotParser } from '../../src/snapshot/parser.ts';
+import { parseSnapshotBuffer, readSnapshotFile } from '../../src/snapshot/snapshot-file.ts';
+import { SnapshotParser } from '../../src/snapshot/sections.ts';
+import { assemble } from '../../src/snapshot/assemble.ts';
 import { SnapshotFormatError } from '../../src/snapshot/format.ts';
 import { buildSnapshot, TestNode } from '../helpers/snapshot-builder.ts';
 
@@ -18,7 +20,7 @@ function feedInPieces(text: string, size: number) {
   const bytes = Buffer.from(text, 'utf8');
   const parser = new SnapshotParser();
   for (let i = 0; i < bytes.length; i += size) parser.feed(bytes.subarray(i, i + size));
-  return parser.finish();
+  return assemble(parser.sections());
 }
 
 test('reads nodes, edges and strings into typed columns', () => {
@@ -87,7 +89,7 @@ test('bad input gets one clear sentence saying what and where', () => {
   assert.match(parseError(Buffer.from([0x89, 0x50, 0x4e, 0x47])), /byte 0x89 at byte 0/);
 });
 
-test('file errors name the file', () => {
+test('file errors name the file', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'leakscope-parser-'));
   const empty = join(dir, 'empty.heapsnapshot');
   writeFileSync(empty, '');
@@ -95,18 +97,18 @@ test('file errors name the file', () => {
   mkdirSync(sub);
   const cut = join(dir, 'cut.heapsnapshot');
   writeFileSync(cut, buildSnapshot(tiny).slice(0, 500));
-  assert.throws(() => parseSnapshotFile(join(dir, 'missing.heapsnapshot')), /missing\.heapsnapshot: no such file/);
-  assert.throws(() => parseSnapshotFile(empty), /empty\.heapsnapshot is empty/);
-  assert.throws(() => parseSnapshotFile(sub), /folder\.heapsnapshot is a directory/);
-  assert.throws(() => parseSnapshotFile(cut, { chunkSize: 64 }), /cut\.heapsnapshot: truncated at byte 500/);
+  await assert.rejects(readSnapshotFile(join(dir, 'missing.heapsnapshot')), /missing\.heapsnapshot: no such file/);
+  await assert.rejects(readSnapshotFile(empty), /empty\.heapsnapshot is empty/);
+  await assert.rejects(readSnapshotFile(sub), /folder\.heapsnapshot is a directory/);
+  await assert.rejects(readSnapshotFile(cut, { chunkSize: 64 }), /cut\.heapsnapshot: truncated at byte 500/);
 });
 
-test('cancellation stops between chunks', () => {
+test('cancellation stops between chunks', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'leakscope-parser-'));
   const file = join(dir, 'a.heapsnapshot');
   writeFileSync(file, buildSnapshot(tiny));
   let chunks = 0;
-  assert.throws(() => parseSnapshotFile(file, { chunkSize: 16, isCancelled: () => ++chunks > 3 }), /cancelled/);
+  await assert.rejects(readSnapshotFile(file, { chunkSize: 16, isCancelled: () => ++chunks > 3 }), /cancelled/);
   assert.equal(chunks, 4);
 });
 
@@ -125,4 +127,61 @@ test('reads extra_native_bytes from the header and script_object_index from loca
   assert.equal(raw.extraNativeBytes, 5_000_000);
   assert.deepEqual(raw.locations.get(2), { scriptId: 7, line: 41, column: 3, scriptNode: 3 });
   assert.deepEqual([...raw.locations.scriptNodes()], [[7, 3]]);
+});
+
+/** A chain of nodes with ids, sizes and names of every width, so numbers straddle any block boundary. */
+function chain(count: number): TestNode[] {
+  const nodes: TestNode[] = [{ type: 'synthetic', name: '', edges: [{ type: 'element', name: 1, to: 1 }] }];
+  for (let k = 1; k < count; k++) {
+    const next = k + 1 < count ? [{ name: `link ${k % 97}`, to: k + 1 }, { type: 'element' as const, name: k * 31, to: (k * 7919) % count }] : [];
+    nodes.push({ name: `Node${k % 13}`, id: k * 1_000_003, self: (k * 7) % 100_000, edges: next });
+  }
+  return nodes;
+}
+
+function writeSnapshot(text: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'leakscope-parser-')), 'a.heapsnapshot');
+  writeFileSync(file, text);
+  return file;
+}
+
+const columnsOf = (raw: ReturnType<typeof parseSnapshotBuffer>) => ({
+  nodes: [raw.nodeType, raw.nodeName, raw.nodeId, raw.nodeSelfSize, raw.firstEdge].map((c) => [...c]),
+  edges: [raw.edgeType, raw.edgeNameOrIndex, raw.edgeToNode].map((c) => [...c]),
+  strings: raw.strings,
+  locations: raw.locations.get(2),
+});
+
+test('read on three threads, a snapshot gives what one thread reads, wherever the workers meet', async () => {
+  for (const count of [10, 3000]) {
+    const text = buildSnapshot(chain(count), { locations: [[2, 7, 41, 3]] });
+    const file = writeSnapshot(text);
+    const expected = columnsOf(parseSnapshotBuffer(Buffer.from(text)));
+    for (const chunkSize of [5, 7, 64, 333, 4096, 1 << 20]) {
+      assert.deepEqual(columnsOf(await readSnapshotFile(file, { parallel: true, chunkSize })), expected, `${count} nodes, blocks of ${chunkSize} bytes`);
+    }
+  }
+});
+
+test('on three threads, bad input gets the same sentence as on one', async () => {
+  const text = buildSnapshot(chain(500));
+  const cases = [
+    text.replace(/"edge_count":\d+/, '"edge_count":999'),
+    text.replace(/"node_count":\d+/, '"node_count":777'),
+    text.replace(/("edges":\[\d+,\d+,)\d+/, '$13'),
+    text.replace(/("nodes":\[[\d,]{200})/, '$1x'),
+  ];
+  for (const bad of cases) {
+    const file = writeSnapshot(bad);
+    const one = await readSnapshotFile(file, { parallel: false }).then(() => 'no error', (error: Error) => error.message);
+    const three = await readSnapshotFile(file, { parallel: true, chunkSize: 64 }).then(() => 'no error', (error: Error) => error.message);
+    assert.notEqual(one, 'no error');
+    assert.equal(three, one);
+  }
+});
+
+test('a file not laid out as V8 writes it is read on one thread', async () => {
+  const text = buildSnapshot(chain(50)).replace('"trace_function_infos":[],', '');
+  const file = writeSnapshot(text);
+  assert.deepEqual(columnsOf(await readSnapshotFile(file, { parallel: true, chunkSize: 16 })), columnsOf(parseSnapshotBuffer(Buffer.from(text))));
 });
