@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { CancelledError } from '../snapshot/format.ts';
+import { CancelledError, RawSnapshot } from '../snapshot/format.ts';
 import { HeapGraph } from '../snapshot/graph.ts';
 import { isOwnCode, SourceLocator, urlToFile } from '../snapshot/locations.ts';
 import { readSnapshotFile } from '../snapshot/snapshot-file.ts';
@@ -27,53 +27,122 @@ export interface AnalyzeOptions {
   top?: number;
   onProgress?: (progress: AnalysisProgress) => void;
   isCancelled?: () => boolean;
-  /** Receives the newest snapshot's graph, for questions after the report (the worker keeps it). */
-  keep?: (explorer: HeapExplorer) => void;
+}
+
+/** One snapshot reduced to what comparisons need, with the file it came from. */
+interface Digested {
+  file: string;
+  /** Size and modification time: a file written anew is read anew. */
+  stamp: string;
+  fileBytes: number;
+  digest: SnapshotDigest;
+}
+
+/** The graph of the newest snapshot read, kept for the report's paths and for questions after it. */
+interface Newest {
+  file: string;
+  g: HeapGraph;
+  locator: SourceLocator;
+  maps: SourceMaps;
+}
+
+/** Digests kept at most: a long watch takes more snapshots than any report compares. */
+const MAX_DIGESTS = 32;
+
+function stampOf(file: string): string | null {
+  const stat = statSync(file, { throwIfNoEntry: false });
+  return stat ? `${stat.size}:${stat.mtimeMs}` : null;
 }
 
 /**
- * Analyses one or more snapshots of one process, oldest first. Only the newest graph is
- * kept in memory; older snapshots are reduced to digests as soon as they are read.
+ * Snapshots of one process, oldest first, as the worker keeps them between requests: a
+ * digest of each (compact: ids and sizes), and the newest graph. A snapshot read while it
+ * was captured (`add`) is not read again; asked again after one more capture, it reads
+ * only what is new.
  */
-export async function analyzeSnapshots(files: string[], options: AnalyzeOptions = {}): Promise<AnalysisReport> {
-  const top = options.top ?? 20;
-  const digests: SnapshotDigest[] = [];
-  const maps = new SourceMaps();
-  const infos: SnapshotInfo[] = [];
-  let g: HeapGraph | null = null;
-  let loc: SourceLocator | null = null;
-  for (const [index, file] of files.entries()) {
-    const report = (phase: string, fraction: number) => options.onProgress?.({ file: index, files: files.length, phase, fraction });
+export class SnapshotSeries {
+  private readonly digests = new Map<string, Digested>();
+  private newest: Newest | null = null;
+
+  /** Takes a parsed snapshot of `file`: its graph becomes the newest, its digest is kept. */
+  add(file: string, raw: RawSnapshot, options: AnalyzeOptions = {}, at = { index: 0, files: 1 }): void {
+    const report = (phase: string, fraction: number) => options.onProgress?.({ file: at.index, files: at.files, phase, fraction });
     const cancelled = () => options.isCancelled?.() ?? false;
-    // Let the previous graph go before reading the next: only one is ever in memory.
-    g = loc = null;
-    const raw = await readSnapshotFile(file, { onProgress: (read, total) => report('parsing', read / total), isCancelled: cancelled });
-    g = new HeapGraph(raw, { onProgress: report, isCancelled: cancelled });
+    this.newest = null;
+    const g = new HeapGraph(raw, { onProgress: report, isCancelled: cancelled });
     if (cancelled()) throw new CancelledError();
     report('summarizing', 0);
-    loc = new SourceLocator(g, (location) => maps.resolve(location));
-    const digest = digestSnapshot(g, loc);
-    const previous = digests[digests.length - 1];
-    infos.push({
-      file,
-      fileBytes: statSync(file).size,
-      nodeCount: g.nodeCount,
-      edgeCount: g.edgeCount,
-      totalBytes: digest.totalBytes,
-      nativeBytes: digest.nativeBytes,
-      ...(previous ? newSince(previous, digest) : { newObjects: null, newBytes: null }),
-      newStillAlive: null,
-      allocationTimeline: digest.timeline,
-    });
-    digests.push(digest);
+    const maps = new SourceMaps();
+    const locator = new SourceLocator(g, (location) => maps.resolve(location));
+    const digest = digestSnapshot(g, locator);
+    this.digests.delete(file);
+    this.digests.set(file, { file, stamp: stampOf(file) ?? '', fileBytes: statSync(file).size, digest });
+    while (this.digests.size > MAX_DIGESTS) this.digests.delete(this.digests.keys().next().value!);
+    this.newest = { file, g, locator, maps };
   }
-  if (!g || !loc) throw new Error('no snapshot to analyze');
+
+  /** Questions about `file`: its graph, from memory if it is the newest, else read now. */
+  async explore(file: string, options: AnalyzeOptions = {}): Promise<HeapExplorer> {
+    if (this.newest?.file !== file || !this.cached(file)) await this.read(file, options, { index: 0, files: 1 });
+    const newest = this.newest!;
+    return new HeapExplorer(file, newest.g, newest.locator, this.sourceCode(newest));
+  }
+
+  /** Analyses `files`, reading only those not digested yet, and the newest graph if it is not in memory. */
+  async analyze(files: string[], options: AnalyzeOptions = {}): Promise<AnalysisReport> {
+    if (files.length === 0) throw new Error('no snapshot to analyze');
+    const last = files[files.length - 1];
+    const entries: Digested[] = [];
+    for (const [index, file] of files.entries()) {
+      let entry = this.cached(file);
+      if (!entry || (file === last && this.newest?.file !== file)) entry = await this.read(file, options, { index, files: files.length });
+      entries.push(entry);
+    }
+    const newest = this.newest!;
+    return reportOf(entries, newest.g, newest.locator, this.sourceCode(newest), options.top ?? 20);
+  }
+
+  private async read(file: string, options: AnalyzeOptions, at: { index: number; files: number }): Promise<Digested> {
+    // Let the previous graph go before reading the next: only one is ever in memory.
+    this.newest = null;
+    const raw = await readSnapshotFile(file, {
+      onProgress: (read, total) => options.onProgress?.({ file: at.index, files: at.files, phase: 'parsing', fraction: read / total }),
+      isCancelled: options.isCancelled,
+    });
+    this.add(file, raw, options, at);
+    return this.digests.get(file)!;
+  }
+
+  private sourceCode(newest: Newest): SourceCode {
+    return new SourceCode(() => ownSourceFiles(newest.locator, newest.maps));
+  }
+
+  private cached(file: string): Digested | null {
+    const entry = this.digests.get(file);
+    return entry && stampOf(file) === entry.stamp ? entry : null;
+  }
+}
+
+/** Analyses one or more snapshots of one process, oldest first, from nothing. */
+export function analyzeSnapshots(files: string[], options: AnalyzeOptions = {}): Promise<AnalysisReport> {
+  return new SnapshotSeries().analyze(files, options);
+}
+
+function reportOf(entries: Digested[], g: HeapGraph, loc: SourceLocator, code: SourceCode, top: number): AnalysisReport {
+  const digests = entries.map((e) => e.digest);
+  const infos: SnapshotInfo[] = entries.map(({ file, fileBytes, digest }, k) => ({
+    file,
+    fileBytes,
+    nodeCount: digest.nodeCount,
+    edgeCount: digest.edgeCount,
+    totalBytes: digest.totalBytes,
+    nativeBytes: digest.nativeBytes,
+    ...(k > 0 ? newSince(digests[k - 1], digest) : { newObjects: null, newBytes: null }),
+    newStillAlive: null,
+    allocationTimeline: digest.timeline,
+  }));
   const last = digests[digests.length - 1];
   for (let k = 1; k < digests.length; k++) infos[k].newStillAlive = survivors(digests[k - 1], digests[k], last);
-
-  const locator = loc;
-  const code = new SourceCode(() => ownSourceFiles(locator, maps));
-  options.keep?.(new HeapExplorer(files[files.length - 1], g, loc, code));
   const unordered = digests.findIndex((d, k) => k > 0 && !followsInTime(digests[k - 1], d));
   // Growth means nothing unless the snapshots are one process's, oldest first.
   const suspects = unordered > 0 ? [] : findSuspects(digests, g, loc, code);

@@ -1,7 +1,7 @@
 import { totalmem } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { AnalysisProgress } from './analyze.ts';
-import { ErrorKind, FromWorker, MethodName, WorkerData, WorkerMethods } from './protocol.ts';
+import { ErrorKind, FromWorker, MethodName, StreamMessage, WorkerData, WorkerMethods } from './protocol.ts';
 
 const MIN_HEAP_MB = 256;
 
@@ -26,6 +26,15 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
+/** A snapshot's bytes on their way to the worker while it is captured. */
+export interface SnapshotStream {
+  write(bytes: Uint8Array): void;
+  /** The capture is complete at `file`: the worker builds the graph and digest now. */
+  end(file: string, options?: RequestOptions): Promise<WorkerMethods['streamEnd']['result']>;
+  /** The capture failed: the worker drops what it read. */
+  abort(): void;
+}
+
 export interface ClientOptions {
   /** The built worker script (dist/worker.js). */
   workerPath: string;
@@ -40,6 +49,7 @@ export interface ClientOptions {
 export class AnalysisClient {
   private worker: Worker | null = null;
   private nextId = 1;
+  private nextStream = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly cancel = new SharedArrayBuffer(4);
   private readonly budgetMb: number;
@@ -59,6 +69,20 @@ export class AnalysisClient {
       worker.ref();
       worker.postMessage({ type: 'request', id, method, params });
     });
+  }
+
+  openStream(): SnapshotStream {
+    const stream = this.nextStream++;
+    const post = (message: StreamMessage, transfer: ArrayBuffer[] = []) => this.ensureWorker().postMessage(message, transfer);
+    return {
+      write: (bytes) => {
+        // A copy of its own, moved rather than cloned: the caller may reuse its buffer.
+        const chunk = new Uint8Array(bytes);
+        post({ type: 'stream', stream, chunk }, [chunk.buffer]);
+      },
+      end: (file, options) => this.request('streamEnd', { stream, file }, options),
+      abort: () => post({ type: 'stream', stream, abort: true }),
+    };
   }
 
   async dispose(): Promise<void> {

@@ -1,13 +1,10 @@
 import { SourceCode } from '../source/source-code.ts';
 import { HeapGraph } from '../snapshot/graph.ts';
 import { SourceLocator } from '../snapshot/locations.ts';
-import { readSnapshotFile } from '../snapshot/snapshot-file.ts';
-import type { AnalyzeOptions } from './analyze.ts';
 import { nodeLabel } from './describe.ts';
 import { locateSuspect } from './locate.ts';
 import { describePath, shortestRetainerPath } from './paths.ts';
 import { ObjectRow } from './report.ts';
-import { SourceMaps } from './source-maps.ts';
 
 /** One object as the report and the tree show it: size, place in the source, path from the roots. */
 export function objectRow(g: HeapGraph, locator: SourceLocator, code: SourceCode, n: number): ObjectRow {
@@ -62,13 +59,4 @@ export class HeapExplorer {
     for (let n = 0; n < this.g.nodeCount; n++) if (this.g.id(n) === nodeId) return n;
     return -1;
   }
-}
-
-/** Reads one snapshot for exploring only, without comparing it to anything. */
-export async function openExplorer(file: string, { onProgress, isCancelled }: Pick<AnalyzeOptions, 'onProgress' | 'isCancelled'> = {}): Promise<HeapExplorer> {
-  const report = (phase: string, fraction: number) => onProgress?.({ file: 0, files: 1, phase, fraction });
-  const raw = await readSnapshotFile(file, { onProgress: (read, total) => report('parsing', read / total), isCancelled });
-  const g = new HeapGraph(raw, { onProgress: report, isCancelled });
-  const maps = new SourceMaps();
-  return new HeapExplorer(file, g, new SourceLocator(g, (location) => maps.resolve(location)));
 }

@@ -10,6 +10,11 @@ export interface WorkerMethods {
   objects: { params: { file: string; className: string; limit: number }; result: ObjectRow[] };
   /** The objects that one object alone keeps alive (its dominator-tree children). */
   children: { params: { file: string; nodeId: number; limit: number }; result: ObjectRow[] };
+  /**
+   * The end of a snapshot streamed while it was captured (see StreamMessage): the worker
+   * builds its graph and digest now, so that `analyze` with it reads nothing again.
+   */
+  streamEnd: { params: { stream: number; file: string }; result: { nodeCount: number; edgeCount: number } };
 }
 export type MethodName = keyof WorkerMethods;
 
@@ -28,7 +33,15 @@ export interface WorkerError {
   message: string;
 }
 
-export type ToWorker = { [M in MethodName]: { type: 'request'; id: number; method: M; params: WorkerMethods[M]['params'] } }[MethodName];
+export type RequestMessage = { [M in MethodName]: { type: 'request'; id: number; method: M; params: WorkerMethods[M]['params'] } }[MethodName];
+
+/**
+ * A snapshot's bytes as the capture receives them, in order, read by the worker as they
+ * come (not queued behind a request); `streamEnd` then finishes it, or `abort` drops it.
+ */
+export type StreamMessage = { type: 'stream'; stream: number } & ({ chunk: Uint8Array } | { abort: true });
+
+export type ToWorker = RequestMessage | StreamMessage;
 
 export type FromWorker =
   | { type: 'progress'; id: number; progress: AnalysisProgress }

@@ -189,6 +189,12 @@ export interface AllocationSite extends SourceRef {
 }
 
 /** `leakscope run`: the analysis of the snapshots, plus the run that produced them. */
+export interface SnapshotTiming {
+  captureMs: number;
+  /** null when the run ended before the worker got to it. */
+  toSuspectsMs: number | null;
+}
+
 export interface RunReport extends AnalysisReport {
   run: {
     script: string;
@@ -196,6 +202,11 @@ export interface RunReport extends AnalysisReport {
     durationMs: number;
     /** When each snapshot was taken, ms since the program started. */
     snapshotTimesMs: number[];
+    /**
+     * Per snapshot: how long its capture took, and from the end of the capture to the
+     * suspects updated with it (the snapshot is read while it is captured).
+     */
+    timings: SnapshotTiming[];
     /** How the program ended, if it ended on its own before we stopped it. */
     exitedEarly: string | null;
   };

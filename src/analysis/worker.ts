@@ -3,10 +3,13 @@ import { statSync } from 'node:fs';
 import { freemem } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { CancelledError, SnapshotFormatError } from '../snapshot/format.ts';
-import { analyzeSnapshots } from './analyze.ts';
-import { HeapExplorer, openExplorer } from './explore.ts';
-import { FromWorker, ToWorker, WorkerData, WorkerError } from './protocol.ts';
+import { assemble } from '../snapshot/assemble.ts';
+import { withPath } from '../snapshot/file-access.ts';
+import { SnapshotParser } from '../snapshot/sections.ts';
+import { SnapshotSeries } from './analyze.ts';
+import { FromWorker, RequestMessage, StreamMessage, ToWorker, WorkerData, WorkerError } from './protocol.ts';
 import { formatBytes } from '../present/units.ts';
+import type { AnalysisProgress } from './analyze.ts';
 
 const data = workerData as WorkerData;
 const cancelSlot = new Int32Array(data.cancel);
@@ -44,41 +47,63 @@ function toError(error: unknown): WorkerError {
   return { kind: 'internal', message: error instanceof Error ? (error.stack ?? error.message) : String(error) };
 }
 
-/** The newest snapshot last analysed or opened: one graph at most stays in memory. */
-let explorer: HeapExplorer | null = null;
+/** The snapshots analysed so far: their digests, and the newest graph (one at most in memory). */
+const series = new SnapshotSeries();
 
-async function explore(file: string, id: number): Promise<HeapExplorer> {
-  if (explorer?.file === file) return explorer;
-  explorer = null;
-  checkMemory([file]);
-  explorer = await openExplorer(file, { onProgress: (progress) => send({ type: 'progress', id, progress }), isCancelled: () => Atomics.load(cancelSlot, 0) === id });
-  return explorer;
+/** Snapshots being streamed: their parser, or why their bytes could not be read. */
+const streams = new Map<number, { parser: SnapshotParser; failure: unknown }>();
+
+function onStream(message: StreamMessage): void {
+  let stream = streams.get(message.stream);
+  if ('abort' in message) {
+    streams.delete(message.stream);
+    return;
+  }
+  if (!stream) streams.set(message.stream, (stream = { parser: new SnapshotParser(), failure: null }));
+  if (stream.failure) return;
+  try {
+    stream.parser.feed(message.chunk);
+  } catch (error) {
+    stream.failure = error;
+  }
 }
 
-async function handle(message: ToWorker): Promise<void> {
+async function handle(message: RequestMessage): Promise<void> {
   const { id } = message;
+  const options = {
+    onProgress: (progress: AnalysisProgress) => send({ type: 'progress', id, progress }),
+    isCancelled: () => Atomics.load(cancelSlot, 0) === id,
+  };
   try {
     switch (message.method) {
       case 'analyze': {
-        explorer = null;
         checkMemory(message.params.files);
-        const report = await analyzeSnapshots(message.params.files, {
-          top: message.params.top,
-          onProgress: (progress) => send({ type: 'progress', id, progress }),
-          isCancelled: () => Atomics.load(cancelSlot, 0) === id,
-          keep: (kept) => (explorer = kept),
-        });
-        send({ type: 'reply', id, ok: report });
+        send({ type: 'reply', id, ok: await series.analyze(message.params.files, { ...options, top: message.params.top }) });
         break;
       }
       case 'objects': {
         const { file, className, limit } = message.params;
-        send({ type: 'reply', id, ok: (await explore(file, id)).objectsOfClass(className, limit) });
+        checkMemory([file]);
+        send({ type: 'reply', id, ok: (await series.explore(file, options)).objectsOfClass(className, limit) });
         break;
       }
       case 'children': {
         const { file, nodeId, limit } = message.params;
-        send({ type: 'reply', id, ok: (await explore(file, id)).dominatedBy(nodeId, limit) });
+        checkMemory([file]);
+        send({ type: 'reply', id, ok: (await series.explore(file, options)).dominatedBy(nodeId, limit) });
+        break;
+      }
+      case 'streamEnd': {
+        const { stream, file } = message.params;
+        const streamed = streams.get(stream);
+        streams.delete(stream);
+        if (!streamed) throw new SnapshotFormatError(`${file}: no bytes of it reached the analysis`);
+        const raw = withPath(file, () => {
+          if (streamed.failure) throw streamed.failure;
+          return assemble(streamed.parser.sections());
+        });
+        series.add(file, raw, options);
+        send({ type: 'reply', id, ok: { nodeCount: raw.nodeCount, edgeCount: raw.edgeCount } });
         break;
       }
     }
@@ -87,9 +112,10 @@ async function handle(message: ToWorker): Promise<void> {
   }
 }
 
-// One request at a time, in order: reading a snapshot awaits its section workers, and a
-// second graph must not be built beside the first.
+// Requests one at a time, in order: a second graph must not be built beside the first.
+// Stream bytes are read as they come, between the steps of a request.
 let queue = Promise.resolve();
 port.on('message', (message: ToWorker) => {
-  queue = queue.then(() => handle(message));
+  if (message.type === 'stream') onStream(message);
+  else queue = queue.then(() => handle(message));
 });

@@ -13,6 +13,7 @@ import { describeExit, ExitStatus, launchInspected, LaunchedProgram } from '../i
 import { TRACK_PROMISES_ENV } from '../inspector/async-tracker.ts';
 import { LiveTarget } from '../inspector/live-target.ts';
 import { InspectorSession } from '../inspector/session.ts';
+import { LiveAnalysis } from './live-analysis.ts';
 import { ProgressBar } from './progress.ts';
 
 /** What `run` and `attach` share: how long to watch, how many snapshots, where they go. */
@@ -50,6 +51,7 @@ function note(message: string): void {
 interface Observation {
   files: string[];
   times: number[];
+  analysis: LiveAnalysis;
   samples: MemorySample[];
   sites: AllocationSite[];
   /** One dump of async resources per snapshot. */
@@ -81,7 +83,14 @@ function watchTarget(session: InspectorSession, options: WatchOptions, launched:
  * Takes snapshots spread over the watch, the first after `warmupMs`, with a dump of async
  * resources after each. Stops early, keeping what it has, when the program ends.
  */
-async function observe(watched: LiveTarget, options: WatchOptions, warmupMs: number, ended: () => boolean, gone: Promise<unknown>): Promise<Observation> {
+async function observe(
+  watched: LiveTarget,
+  analysis: LiveAnalysis,
+  options: WatchOptions,
+  warmupMs: number,
+  ended: () => boolean,
+  gone: Promise<unknown>,
+): Promise<Observation> {
   const outDir = options.outDir ? resolve(options.outDir) : mkdtempSync(join(tmpdir(), 'leakscope-run-'));
   mkdirSync(outDir, { recursive: true });
   const files: string[] = [];
@@ -98,7 +107,7 @@ async function observe(watched: LiveTarget, options: WatchOptions, warmupMs: num
       if (ended()) break;
       note(`snapshot ${k + 1}/${options.snapshots}…`);
       try {
-        const captured = await watched.capture(join(outDir, `${k + 1}.heapsnapshot`), { signal: options.signal });
+        const captured = await analysis.capture(watched, join(outDir, `${k + 1}.heapsnapshot`));
         files.push(captured.file);
         times.push(captured.timeMs);
       } catch (error) {
@@ -112,7 +121,7 @@ async function observe(watched: LiveTarget, options: WatchOptions, warmupMs: num
     await watched.stop();
   }
   if (files.length) note(`snapshots in ${outDir}; analysing…`);
-  return { files, times, dumps, samples: watched.memory.samples, sites: watched.allocationSites(options.top), warmupMs, durationMs: watched.now() };
+  return { files, times, analysis, dumps, samples: watched.memory.samples, sites: watched.allocationSites(options.top), warmupMs, durationMs: watched.now() };
 }
 
 /** Async resources per (type, creation stack) across the dumps, most numerous now first. */
@@ -128,13 +137,16 @@ function asyncGroups(dumps: AsyncDump[], maps: SourceMaps): RunReport['asyncReso
   return { active: last?.active ?? {}, groups };
 }
 
-/** Analyses a watch's snapshots in the worker and weighs them with its memory readings. */
-async function analyzeWatch(observation: Observation, options: WatchOptions, run: Omit<RunReport['run'], 'durationMs' | 'snapshotTimesMs'>): Promise<RunReport> {
-  const client = new AnalysisClient({ workerPath: options.workerPath, memoryBudgetMb: options.memoryBudgetMb });
+function analysisClient(options: WatchOptions): AnalysisClient {
+  return new AnalysisClient({ workerPath: options.workerPath, memoryBudgetMb: options.memoryBudgetMb });
+}
+
+/** Waits for the analysis of a watch's snapshots and weighs it with the watch's memory readings. */
+async function analyzeWatch(observation: Observation, run: Omit<RunReport['run'], 'durationMs' | 'snapshotTimesMs' | 'timings'>): Promise<RunReport> {
   const progress = new ProgressBar();
   const maps = new SourceMaps();
   try {
-    const report = await client.request('analyze', { files: observation.files, top: options.top }, { onProgress: (p) => progress.update(p), signal: options.signal });
+    const report = await observation.analysis.report((p) => progress.update(p));
     progress.done();
     const memory = memoryFindings(observation.samples, observation.warmupMs);
     const { verdict, reason, notes } = runVerdict(report, memory);
@@ -143,7 +155,7 @@ async function analyzeWatch(observation: Observation, options: WatchOptions, run
       ...report,
       verdict,
       verdictReason: reason,
-      run: { ...run, durationMs: observation.durationMs, snapshotTimesMs: observation.times },
+      run: { ...run, durationMs: observation.durationMs, snapshotTimesMs: observation.times, timings: observation.analysis.timings },
       samples: observation.samples,
       allocationSites: observation.sites.map((site) => maps.resolve(site)),
       asyncResources: asyncGroups(observation.dumps, maps),
@@ -156,7 +168,6 @@ async function analyzeWatch(observation: Observation, options: WatchOptions, run
     };
   } finally {
     progress.done();
-    await client.dispose();
   }
 }
 
@@ -187,24 +198,34 @@ export async function runAndAnalyze(options: RunOptions): Promise<RunReport> {
     ended = true;
     void session.close();
   });
-  let observation: Observation;
+  const client = analysisClient(options);
   try {
-    // A quarter of the run (at least a second) to warm up: start-up allocations are not a leak.
-    const warmupMs = Math.max(1000, options.durationMs / 4);
-    observation = await observe(watchTarget(session, options, true), options, warmupMs, () => ended, Promise.race([target.exited, disconnected(session)]));
+    let observation: Observation;
+    try {
+      // A quarter of the run (at least a second) to warm up: start-up allocations are not a leak.
+      const warmupMs = Math.max(1000, options.durationMs / 4);
+      const analysis = new LiveAnalysis(client, options.top, options.signal);
+      observation = await observe(watchTarget(session, options, true), analysis, options, warmupMs, () => ended, Promise.race([target.exited, disconnected(session)]));
+    } finally {
+      await session.close();
+      // A program that is ending on its own gets a moment to do so before being stopped.
+      if (ended) await Promise.race([target.exited, sleep(2000)]);
+      await target.stop();
+    }
+    return await finishRun(observation, options, script, exit, ended);
   } finally {
-    await session.close();
-    // A program that is ending on its own gets a moment to do so before being stopped.
-    if (ended) await Promise.race([target.exited, sleep(2000)]);
-    await target.stop();
+    await client.dispose();
   }
-  const status = exit as ExitStatus | null;
+}
+
+async function finishRun(observation: Observation, options: RunOptions, script: string, exit: ExitStatus | null, ended: boolean): Promise<RunReport> {
+  const status = exit;
   const exitedEarly = ended && observation.files.length < options.snapshots ? (status ? describeExit(status) : 'ended') : null;
   if (observation.files.length === 0) {
     throw new RunError(`${options.script} exited (${status ? describeExit(status) : 'unknown'}) before the first snapshot`);
   }
   if (exitedEarly) note(`${options.script} exited (${exitedEarly}) after ${observation.files.length} snapshot(s); analysing those`);
-  return analyzeWatch(observation, options, { script, args: options.args, exitedEarly });
+  return analyzeWatch(observation, { script, args: options.args, exitedEarly });
 }
 
 /**
@@ -228,14 +249,19 @@ export async function attachAndAnalyze(address: string, options: WatchOptions): 
   });
   // Attached late, the trackers see only the resources and allocations from now on.
   const watched = watchTarget(session, options, false);
-  let observation: Observation;
+  const client = analysisClient(options);
   try {
-    observation = await observe(watched, options, 0, () => ended, disconnected(session));
+    let observation: Observation;
+    try {
+      observation = await observe(watched, new LiveAnalysis(client, options.top, options.signal), options, 0, () => ended, disconnected(session));
+    } finally {
+      await watched.dispose(true);
+    }
+    if (observation.files.length === 0) throw new RunError(`the process at ${address} ended before the first snapshot`);
+    return await analyzeWatch(observation, { script: url, args: [], exitedEarly: ended ? 'ended' : null });
   } finally {
-    await watched.dispose(true);
+    await client.dispose();
   }
-  if (observation.files.length === 0) throw new RunError(`the process at ${address} ended before the first snapshot`);
-  return analyzeWatch(observation, options, { script: url, args: [], exitedEarly: ended ? 'ended' : null });
 }
 
 /** Connects to a freshly launched program; one that exits at once gets said as such. */

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import { AnalysisClient, AnalysisError } from '../analysis/client.ts';
+import { AnalysisClient, AnalysisError, SnapshotStream } from '../analysis/client.ts';
 import type { AllocationSite, MemorySample, ObjectRow } from '../analysis/report.ts';
 import { Findings, findingsFrom } from './model/findings.ts';
 import type { HeapQueries } from './model/retainer-items.ts';
@@ -33,6 +33,11 @@ export class AnalysisService implements vscode.Disposable {
 
   get current(): Findings | null {
     return this.latest;
+  }
+
+  /** A snapshot's bytes, streamed to the worker while it is captured, so that analysing it reads nothing again. */
+  openStream(): SnapshotStream {
+    return this.client.openStream();
   }
 
   /** Analyses snapshots of one process, oldest first; null when it failed or was cancelled (the user was told). */

@@ -55,6 +55,8 @@ export class CaptureCommands {
     if (!process) return void vscode.window.showWarningMessage(NOTHING_WATCHED);
     if (!(await enoughMemory(process))) return;
     const file = join(await this.store.folder(), snapshotFileName(process.name, new Date(), process.snapshots.length + 1));
+    // The worker reads the snapshot as V8 sends it: when the capture ends, its graph is being built.
+    const stream = this.analysis.openStream();
     let captured;
     try {
       captured = await vscode.window.withProgress(
@@ -65,6 +67,7 @@ export class CaptureCommands {
           let shown = 0;
           return process.target.capture(file, {
             signal: abort.signal,
+            onChunk: (bytes) => stream.write(bytes),
             onProgress: (done, total) => {
               const percent = Math.floor((done / Math.max(1, total)) * 100);
               progress.report({ message: `${percent}%`, increment: Math.max(0, percent - shown) });
@@ -74,6 +77,7 @@ export class CaptureCommands {
         },
       );
     } catch (error) {
+      stream.abort();
       const message = (error as Error).message;
       if (message === 'cancelled') void vscode.window.showInformationMessage('Leakscope: snapshot cancelled; nothing was saved.');
       else if (error instanceof CaptureError && (await endsSoon(process))) {
@@ -81,6 +85,9 @@ export class CaptureCommands {
       } else void vscode.window.showErrorMessage(`Leakscope: the heap snapshot failed: ${message}`);
       return;
     }
+    // A stream the worker could not read fails here quietly: the analysis below then reads
+    // the file itself, and says what is wrong with it.
+    void stream.end(captured.file).catch(() => {});
     const entry = process.addSnapshot(captured);
     this.processes.touch(process);
     this.panel.addMarker({ timeMs: entry.timeMs, label: `#${process.snapshots.length}` });

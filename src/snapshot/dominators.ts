@@ -25,6 +25,8 @@ export interface DominatorInput {
 export function computeDominators(
   g: DominatorInput,
   scratch: [Uint32Array, Uint32Array] = [new Uint32Array(g.nodeCount + 1), new Uint32Array(g.nodeCount + 1)],
+  /** At least 8 × (nodes + 1) bytes the caller needs only afterwards: two work arrays live there meanwhile. */
+  spare: ArrayBuffer = new ArrayBuffer(8 * (g.nodeCount + 1)),
 ): { dominator: Uint32Array; order: Uint32Array } {
   const count = g.nodeCount;
   const { firstEdge, firstRetainer, retainerNode } = g;
@@ -33,9 +35,9 @@ export function computeDominators(
   const size = count + 1;
   const [parent, bucketHead] = scratch;
   parent.fill(0);
-  const ancestor = new Uint32Array(size);
+  const ancestor = new Uint32Array(spare, 0, size).fill(0);
   const vertex = new Uint32Array(size);
-  const label = new Uint32Array(size);
+  const label = new Uint32Array(spare, 4 * size, size).fill(0);
   const semi = new Uint32Array(size);
   const dom = new Uint32Array(size);
   const bucketNext = new Uint32Array(size);

@@ -36,6 +36,9 @@ const NODE_TYPES = [
 ] as const;
 const EDGE_TYPES = ['context', 'element', 'property', 'internal', 'hidden', 'shortcut', 'weak', 'invisible'] as const;
 
+const NATIVE_CONTEXT = 1;
+const MAP_DESCRIPTORS = 2;
+
 // With a debugger attached, V8 adds the context's name: 'global (global*) / '.
 const GLOBAL_TAG = / \(global\*?\)(?: \/ .*)?$/;
 
@@ -68,6 +71,8 @@ export class HeapGraph {
   private classByType: number[] = [];
   private unknownClass = 0;
   private readonly elementClass = new Map<number, number>();
+  /** Per string of the snapshot: whether it names a NativeContext or a map's descriptors (NATIVE_CONTEXT…). */
+  private nameFlags!: Uint8Array;
   /** The snapshot's strings; class names the graph derives come after them, in `addedStrings`. */
   private readonly strings: string[];
   private readonly addedStrings: string[] = [];
@@ -97,7 +102,7 @@ export class HeapGraph {
     this.firstEdge = raw.firstEdge;
 
     options.onProgress?.('indexing edges', 0);
-    releaseGarbage();
+    releaseGarbage(this.nodeCount);
     this.buildClassNames();
     // Two node-sized work arrays serve every phase in turn, so that a big heap's peak
     // memory is not the sum of each phase's temporaries.
@@ -114,12 +119,15 @@ export class HeapGraph {
     this.distance = this.computeDistances(scratch[0]);
     check();
     options.onProgress?.('dominators', 0.5);
-    releaseGarbage();
-    const { dominator, order } = computeDominators(this, scratch);
+    releaseGarbage(this.nodeCount);
+    // The retained sizes' array lends its memory to the dominator computation first: on a big
+    // heap every fresh megabyte costs time as well as room.
+    const retained = new Float64Array(this.nodeCount + 1);
+    const { dominator, order } = computeDominators(this, scratch, retained.buffer);
     this.dominator = dominator;
     check();
     options.onProgress?.('retained sizes', 0.9);
-    this.retainedSize = this.computeRetainedSizes(order);
+    this.retainedSize = this.computeRetainedSizes(order, retained.subarray(0, this.nodeCount));
     options.onProgress?.('done', 1);
   }
 
@@ -173,7 +181,7 @@ export class HeapGraph {
 
   /** V8's context of a realm: 'system / NativeContext', and with a debugger attached '… / <name>'. */
   isNativeContext(n: number): boolean {
-    return isNativeContextName(this.name(n));
+    return this.nameFlags[this.raw.nodeName[n]] === NATIVE_CONTEXT;
   }
 
   /** First edge of `n` with the given name (any type but weak), or -1. */
@@ -281,9 +289,12 @@ export class HeapGraph {
     this.unknownClass = index('(unknown)');
     // '<div id="a">' is of class '<div>'; V8 14 tags the global object 'global (global*)'.
     const count = strings.length;
+    const flags = (this.nameFlags = new Uint8Array(count));
     for (let k = 0; k < count; k++) {
       const name = strings[k];
-      const tag = GLOBAL_TAG.exec(name);
+      if (isNativeContextName(name)) flags[k] = NATIVE_CONTEXT;
+      else if (name === '(map descriptors)') flags[k] = MAP_DESCRIPTORS;
+      const tag = name.includes(' (global') ? GLOBAL_TAG.exec(name) : null;
       if (tag) {
         this.elementClass.set(k, index(name.slice(0, tag.index)));
         continue;
@@ -470,8 +481,9 @@ export class HeapGraph {
       const n = queue[head++];
       const next = distance[n] + 1;
       const nodeType = raw.nodeType[n];
-      const descriptors = nodeType === arrayNode && this.name(n) === '(map descriptors)';
-      const nativeContext = nodeType === hiddenNode && this.isNativeContext(n);
+      const flag = this.nameFlags[raw.nodeName[n]];
+      const descriptors = nodeType === arrayNode && flag === MAP_DESCRIPTORS;
+      const nativeContext = nodeType === hiddenNode && flag === NATIVE_CONTEXT;
       for (let e = firstEdge[n]; e < firstEdge[n + 1]; e++) {
         const type = raw.edgeType[e];
         if (type === weak) continue;
@@ -502,9 +514,9 @@ export class HeapGraph {
   }
 
   /** Sums self sizes up the dominator tree, children first: `order` lists parents before children. */
-  private computeRetainedSizes(order: Uint32Array): Float64Array {
+  private computeRetainedSizes(order: Uint32Array, retained: Float64Array): Float64Array {
     const { dominator, selfSize, rootOrdinal } = this;
-    const retained = new Float64Array(selfSize);
+    retained.set(selfSize);
     for (let k = order.length - 1; k > 0; k--) {
       const n = order[k];
       if (n !== rootOrdinal) retained[dominator[n]] += retained[n];

@@ -126,7 +126,7 @@ function makeReport(overrides: Partial<RunReport> = {}): RunReport {
       },
     ],
     groups: [],
-    run: { script, args: ['--port', SCRIPT], durationMs: 10_000, snapshotTimesMs: [3_000, 6_000, 9_500], exitedEarly: null },
+    run: { script, args: ['--port', SCRIPT], durationMs: 10_000, snapshotTimesMs: [3_000, 6_000, 9_500], timings: [], exitedEarly: null },
     samples: samples(),
     allocationSites: [],
     asyncResources: { active: {}, groups: [] },

@@ -1,0 +1,57 @@
+import { AnalysisClient, RequestOptions } from '../analysis/client.ts';
+import type { AnalysisReport, SnapshotTiming } from '../analysis/report.ts';
+import type { CapturedSnapshot, LiveTarget } from '../inspector/live-target.ts';
+
+/**
+ * The analysis of a watch, snapshot by snapshot: each one streams to the worker while V8
+ * writes it, so its graph is built as soon as the capture ends, and the suspects are
+ * brought up to date with it while the watch goes on.
+ */
+export class LiveAnalysis {
+  readonly timings: SnapshotTiming[] = [];
+  private readonly files: string[] = [];
+  private latest: Promise<AnalysisReport | null> = Promise.resolve(null);
+  private onProgress: RequestOptions['onProgress'];
+
+  constructor(
+    private readonly client: AnalysisClient,
+    private readonly top: number,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  /** Captures a snapshot, reading it as it arrives; its analysis goes on after this returns. */
+  async capture(target: LiveTarget, path: string): Promise<CapturedSnapshot> {
+    const stream = this.client.openStream();
+    const started = performance.now();
+    let captured: CapturedSnapshot;
+    try {
+      captured = await target.capture(path, { signal: this.signal, onChunk: (bytes) => stream.write(bytes) });
+    } catch (error) {
+      stream.abort();
+      throw error;
+    }
+    const ended = performance.now();
+    const timing: SnapshotTiming = { captureMs: ended - started, toSuspectsMs: null };
+    this.timings.push(timing);
+    this.files.push(captured.file);
+    const files = [...this.files];
+    const options = () => ({ signal: this.signal, onProgress: (p: Parameters<NonNullable<RequestOptions['onProgress']>>[0]) => this.onProgress?.(p) });
+    this.latest = this.latest.then(async () => {
+      await stream.end(captured.file, options());
+      const report = await this.client.request('analyze', { files, top: this.top }, options());
+      timing.toSuspectsMs = performance.now() - ended;
+      return report;
+    });
+    // Failures are the report's to say, when it is asked for: not an unhandled rejection now.
+    this.latest.catch(() => {});
+    return captured;
+  }
+
+  /** The report with every snapshot captured, once the worker has caught up. */
+  async report(onProgress: RequestOptions['onProgress']): Promise<AnalysisReport> {
+    this.onProgress = onProgress;
+    const report = await this.latest;
+    if (!report) throw new Error('no snapshot was analysed');
+    return report;
+  }
+}
