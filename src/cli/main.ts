@@ -33,6 +33,10 @@ Usage:
                            come with the bytes each one added. Off by default: measured,
                            the program ran 3.5 to 65 times slower and its rss grew
                            (--no-track-allocations turns it off again)
+        --no-memory-check  take every snapshot, even one the program has no memory
+                           for: V8 needs about 8 times the used heap in the program to
+                           write one (measured), and by default a snapshot that would
+                           not fit under its memory limit or the free memory is skipped
 
   leakscope attach <port | host:port | ws-url> [options of run]
       The same watch on a process already started with --inspect; it keeps running
@@ -111,6 +115,7 @@ const WATCH_OPTIONS = {
   'track-allocations': { type: 'boolean' },
   'no-track-allocations': { type: 'boolean' },
   'no-track-promises': { type: 'boolean', default: false },
+  'no-memory-check': { type: 'boolean', default: false },
   top: { type: 'string' },
   'max-memory': { type: 'string' },
 } as const;
@@ -142,6 +147,7 @@ async function watch(args: string[], command: 'run' | 'attach'): Promise<number>
       signal: abort.signal,
       trackAllocations: trackAllocations(tokens),
       trackPromises: !values['no-track-promises'],
+      memoryCheck: !values['no-memory-check'],
     };
     const report =
       command === 'run'

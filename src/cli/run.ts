@@ -11,6 +11,7 @@ import { AsyncDump, AsyncGroup, frameLocation } from '../inspector/async-tracker
 import { resolveInspectorUrl } from '../inspector/endpoint.ts';
 import { describeExit, ExitStatus, launchInspected, LaunchedProgram } from '../inspector/launch.ts';
 import { TRACK_PROMISES_ENV } from '../inspector/async-tracker.ts';
+import { readHeadroom, snapshotShortfall } from '../inspector/headroom.ts';
 import { LiveTarget } from '../inspector/live-target.ts';
 import { InspectorSession } from '../inspector/session.ts';
 import { LiveAnalysis } from './live-analysis.ts';
@@ -30,6 +31,8 @@ export interface WatchOptions {
   trackAllocations: boolean;
   /** The async tracker follows promises too (the costly part for a program that awaits a lot). */
   trackPromises: boolean;
+  /** Skip a snapshot that would not fit in the memory the program can still get (see headroom.ts). */
+  memoryCheck: boolean;
 }
 
 export interface RunOptions extends WatchOptions {
@@ -56,6 +59,8 @@ interface Observation {
   sites: AllocationSite[];
   /** One dump of async resources per snapshot. */
   dumps: AsyncDump[];
+  /** Why snapshots were skipped, one line each. */
+  skipped: string[];
   warmupMs: number;
   durationMs: number;
 }
@@ -96,6 +101,7 @@ async function observe(
   const files: string[] = [];
   const times: number[] = [];
   const dumps: AsyncDump[] = [];
+  const skipped: string[] = [];
   await watched.start();
   if (watched.trackingError) note(`allocation tracking did not start (${watched.trackingError}); the snapshots have no allocation stacks`);
   // The tracker's own records grow the program's rss: the report's rss trend then says little.
@@ -105,6 +111,12 @@ async function observe(
       const due = warmupMs + (k * (options.durationMs - warmupMs)) / Math.max(1, options.snapshots - 1);
       await Promise.race([sleep(Math.max(0, due - watched.now()), undefined, { signal: options.signal }), gone]);
       if (ended()) break;
+      const shortfall = options.memoryCheck ? await snapshotShortfallOf(watched) : null;
+      if (shortfall) {
+        skipped.push(`snapshot ${k + 1}/${options.snapshots} skipped: ${shortfall}`);
+        note(`${skipped.at(-1)} (--no-memory-check takes it anyway)`);
+        continue;
+      }
       note(`snapshot ${k + 1}/${options.snapshots}…`);
       try {
         const captured = await analysis.capture(watched, join(outDir, `${k + 1}.heapsnapshot`));
@@ -121,7 +133,13 @@ async function observe(
     await watched.stop();
   }
   if (files.length) note(`snapshots in ${outDir}; analysing…`);
-  return { files, times, analysis, dumps, samples: watched.memory.samples, sites: watched.allocationSites(options.top), warmupMs, durationMs: watched.now() };
+  return { files, times, analysis, dumps, skipped, samples: watched.memory.samples, sites: watched.allocationSites(options.top), warmupMs, durationMs: watched.now() };
+}
+
+/** Why a snapshot now would not fit in the program, or null; unreadable, the capture itself will say why. */
+async function snapshotShortfallOf(watched: LiveTarget): Promise<string | null> {
+  const headroom = await readHeadroom(watched.session).catch(() => null);
+  return headroom && snapshotShortfall(headroom, 'the program');
 }
 
 /** Async resources per (type, creation stack) across the dumps, most numerous now first. */
@@ -164,7 +182,7 @@ async function analyzeWatch(observation: Observation, run: Omit<RunReport['run']
         external: trend(memory.external, memory.externalGrows),
         rss: trend(memory.rss, memory.rssGrows),
       },
-      notes,
+      notes: [...observation.skipped, ...notes],
     };
   } finally {
     progress.done();
@@ -218,10 +236,13 @@ export async function runAndAnalyze(options: RunOptions): Promise<RunReport> {
   }
 }
 
+const ALL_SKIPPED = 'no snapshot was taken: the program could not get the memory for any (--no-memory-check takes them anyway)';
+
 async function finishRun(observation: Observation, options: RunOptions, script: string, exit: ExitStatus | null, ended: boolean): Promise<RunReport> {
   const status = exit;
   const exitedEarly = ended && observation.files.length < options.snapshots ? (status ? describeExit(status) : 'ended') : null;
   if (observation.files.length === 0) {
+    if (observation.skipped.length) throw new RunError(ALL_SKIPPED);
     throw new RunError(`${options.script} exited (${status ? describeExit(status) : 'unknown'}) before the first snapshot`);
   }
   if (exitedEarly) note(`${options.script} exited (${exitedEarly}) after ${observation.files.length} snapshot(s); analysing those`);
@@ -257,7 +278,7 @@ export async function attachAndAnalyze(address: string, options: WatchOptions): 
     } finally {
       await watched.dispose(true);
     }
-    if (observation.files.length === 0) throw new RunError(`the process at ${address} ended before the first snapshot`);
+    if (observation.files.length === 0) throw new RunError(observation.skipped.length ? ALL_SKIPPED : `the process at ${address} ended before the first snapshot`);
     return await analyzeWatch(observation, { script: url, args: [], exitedEarly: ended ? 'ended' : null });
   } finally {
     await client.dispose();

@@ -1,8 +1,7 @@
-import { freemem } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { formatBytes } from '../present/units.ts';
 import { CaptureError } from '../inspector/capture.ts';
+import { readHeadroom, snapshotShortfall } from '../inspector/headroom.ts';
 import { AnalysisService } from './analysis-service.ts';
 import { MemoryPanel } from './memory-panel.ts';
 import { Processes } from './processes.ts';
@@ -14,16 +13,13 @@ const NOTHING_WATCHED = 'Leakscope: no Node program is being watched. Start debu
 /** Suspects drawn in the panel's second chart. */
 const CHARTED_SUSPECTS = 5;
 
-/** V8 builds a snapshot beside the heap it describes: about twice the heap, in the program's own process. */
+/** Asks first when a snapshot would not fit in the memory the program can still get (see headroom.ts). */
 async function enoughMemory(process: WatchedProcess): Promise<boolean> {
-  const heap = process.target.memory.samples.at(-1)?.heapUsed ?? 0;
-  const free = freemem();
-  if (heap * 2 < free) return true;
-  const go = await vscode.window.showWarningMessage(
-    `Leakscope: ${process.name} uses ${formatBytes(heap)} of heap, and a snapshot needs about twice that, but only ${formatBytes(free)} of memory is free. The program or the machine may run out of memory.`,
-    { modal: true },
-    'Capture Anyway',
-  );
+  // Unreadable (the program just ended, say): the capture meets the same failure and reports it.
+  const headroom = await readHeadroom(process.target.session).catch(() => null);
+  const shortfall = headroom && snapshotShortfall(headroom, process.name);
+  if (!shortfall) return true;
+  const go = await vscode.window.showWarningMessage(`Leakscope: ${shortfall}`, { modal: true }, 'Capture Anyway');
   return go === 'Capture Anyway';
 }
 

@@ -4,6 +4,7 @@ import { open, FileHandle } from 'node:fs/promises';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
 import type { ProtocolMapping } from 'devtools-protocol/types/protocol-mapping.js';
+import { LOAD } from './in-program.ts';
 import { DisconnectedError, InspectorSession } from './session.ts';
 
 export class CaptureError extends Error {
@@ -68,13 +69,6 @@ const EXITED = 'the program exited during the heap snapshot; no snapshot was wri
 const TAIL_MS = 50;
 /** Snapshot bytes per byte of used heap, for the first estimate of a written snapshot's size. */
 const BYTES_PER_HEAP_BYTE = 1.6;
-
-// Run in the program through Runtime.evaluate, as source (not a function's toString, which a
-// bundler may rewrite). `process.getBuiltinModule` exists from Node 20.16 and 22.3; before, the
-// inspector's command-line API lends a `require` (includeCommandLineAPI), in CommonJS and ESM
-// programs alike. Errors return null, so that nothing throws into a debugger that pauses on
-// caught exceptions (the evaluations are `silent` too).
-const LOAD = `const load = (name) => (globalThis.process.getBuiltinModule ? globalThis.process.getBuiltinModule(name) : require(name));`;
 
 /** Returns the program's pid if it can write `file` and reads `nonce` in it; otherwise null. */
 const PROBE = (file: string, nonce: string) => `(() => {
