@@ -89,7 +89,8 @@ function collectionCandidates(digests: SnapshotDigest[]): Candidate[] {
 
 /**
  * Persistent objects whose dominator subtree keeps growing, reduced to the frontier: the
- * deepest object that still holds most of the growth (the parent defers to its child).
+ * deepest object that still holds most of the growth (the parent defers to its child, or
+ * to the growing collections under it).
  */
 function subtreeCandidates(digests: SnapshotDigest[], g: HeapGraph, exclude: Set<number>): Candidate[] {
   const first = digests[0];
@@ -112,6 +113,10 @@ function subtreeCandidates(digests: SnapshotDigest[], g: HeapGraph, exclude: Set
   const out: Candidate[] = [];
   for (const [n, retained] of series) {
     const children = g.dominated(n);
+    // Its growth is explained by one child that holds most of it, or by growing collections
+    // under it that do together (two leaking Maps in one module are two findings, not one
+    // about the module).
+    let collectionsGrowth = 0;
     let deferred = false;
     for (let i = 0; i < children.length && !deferred; i++) {
       const c = children[i];
@@ -119,8 +124,9 @@ function subtreeCandidates(digests: SnapshotDigest[], g: HeapGraph, exclude: Set
       // A child that retained more than n in the first snapshot was not under n then (the
       // dominator tree changed: say, only the running stack held n's scope while the module
       // loaded): n's growth includes taking it in, and that part is the child's too.
-      const takenIn = Math.max(0, firstPresent(series.get(c)!)! - firstPresent(retained)!);
-      deferred = growth[c] + takenIn >= FRONTIER_SHARE * growth[n];
+      const share = growth[c] + Math.max(0, firstPresent(series.get(c)!)! - firstPresent(retained)!);
+      if (exclude.has(g.id(c))) collectionsGrowth += share;
+      deferred = share >= FRONTIER_SHARE * growth[n] || collectionsGrowth >= FRONTIER_SHARE * growth[n];
     }
     // The global object and module scopes hold everything; they are only news if nothing below explains it.
     if (deferred || exclude.has(g.id(n)) || g.distance[n] <= 1) continue;
