@@ -67,8 +67,9 @@ const ENTRY = join(BENCH, 'engines', 'leakscope-entry.ts');
  * beside, as out/<name>-snapshot-worker.cjs, and named to the reader the way scripts/build.mjs does.
  */
 function bundleEntry(entry, name, root) {
-  const worker = join(root, 'src', 'snapshot', 'section-worker.ts');
-  const hasWorker = existsSync(worker);
+  // snapshot-worker.ts since it also builds graphs; section-worker.ts at 4f08873…
+  const worker = ['snapshot-worker.ts', 'section-worker.ts'].map((name) => join(root, 'src', 'snapshot', name)).find((path) => existsSync(path));
+  const hasWorker = worker !== undefined;
   const options = {
     bundle: true,
     platform: 'node',

@@ -24,7 +24,7 @@ await build({
   entryPoints: {
     cli: 'src/cli/main.ts',
     worker: 'src/analysis/worker.ts',
-    'snapshot-worker': 'src/snapshot/section-worker.ts',
+    'snapshot-worker': 'src/snapshot/snapshot-worker.ts',
     'async-preload': 'src/inspector/async-preload.ts',
   },
   outdir: 'dist',

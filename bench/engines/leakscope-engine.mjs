@@ -1,6 +1,6 @@
 // Leakscope's engine, shared by leakscope.mjs (today's src/snapshot) and leakscope-reference.mjs
 // (the same entry bundled from an older commit, to check that answers did not change):
-// the bundle's reader (parse), then new HeapGraph (dominators + retained sizes), timed per phase.
+// the bundle's reader (parse), then the HeapGraph (dominators + retained sizes), timed per phase.
 import { createRequire } from 'node:module';
 import { args, now, report, shortName, TopN } from './common.mjs';
 
@@ -18,7 +18,9 @@ export async function runLeakscope(bundle) {
   // HeapGraph reports each phase as it starts; a phase lasts until the next one starts. The
   // first one is counted from the end of the parse, so that the phases add up to retainedMs.
   const marks = [];
-  const graph = new HeapGraph(raw, { onProgress: (phase) => marks.push([phase, marks.length ? now() : t1]) });
+  const options = { onProgress: (phase) => marks.push([phase, marks.length ? now() : t1]) };
+  // HeapGraph.build (async, two threads on big heaps) since it exists; the constructor before.
+  const graph = HeapGraph.build ? await HeapGraph.build(raw, options) : new HeapGraph(raw, options);
   const t2 = now();
   const phases = { parse: t1 - t0 };
   marks.forEach(([phase, at], i) => {

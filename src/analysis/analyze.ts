@@ -65,11 +65,11 @@ export class SnapshotSeries {
   private newest: Newest | null = null;
 
   /** Takes a parsed snapshot of `file`: its graph becomes the newest, its digest is kept. */
-  add(file: string, raw: RawSnapshot, options: AnalyzeOptions = {}, at = { index: 0, files: 1 }): void {
+  async add(file: string, raw: RawSnapshot, options: AnalyzeOptions = {}, at = { index: 0, files: 1 }): Promise<void> {
     const report = (phase: string, fraction: number) => options.onProgress?.({ file: at.index, files: at.files, phase, fraction });
     const cancelled = () => options.isCancelled?.() ?? false;
     this.newest = null;
-    const g = new HeapGraph(raw, { onProgress: report, isCancelled: cancelled });
+    const g = await HeapGraph.build(raw, { onProgress: report, isCancelled: cancelled });
     if (cancelled()) throw new CancelledError();
     report('summarizing', 0);
     const maps = new SourceMaps();
@@ -109,7 +109,7 @@ export class SnapshotSeries {
       onProgress: (read, total) => options.onProgress?.({ file: at.index, files: at.files, phase: 'parsing', fraction: read / total }),
       isCancelled: options.isCancelled,
     });
-    this.add(file, raw, options, at);
+    await this.add(file, raw, options, at);
     return this.digests.get(file)!;
   }
 

@@ -102,7 +102,7 @@ async function handle(message: RequestMessage): Promise<void> {
           if (streamed.failure) throw streamed.failure;
           return assemble(streamed.parser.sections());
         });
-        series.add(file, raw, options);
+        await series.add(file, raw, options);
         send({ type: 'reply', id, ok: { nodeCount: raw.nodeCount, edgeCount: raw.edgeCount } });
         break;
       }

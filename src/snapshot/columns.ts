@@ -27,6 +27,11 @@ export interface EdgeArrays {
 type Allocate = (bytes: number) => ArrayBufferLike;
 export const plainMemory: Allocate = (bytes) => new ArrayBuffer(bytes);
 export const sharedMemory: Allocate = (bytes) => new SharedArrayBuffer(bytes);
+/**
+ * Node count from which a snapshot's columns go to shared memory even when one thread reads
+ * them (a streamed snapshot): its graph is then built on two threads (graph-helper.ts).
+ */
+export const SHARED_FROM_NODES = 300_000;
 
 function column<T extends Column>(make: new (buffer: ArrayBufferLike) => T, bytesPer: number, count: number, allocate: Allocate): T {
   return new make(allocate(Math.max(1, count) * bytesPer));

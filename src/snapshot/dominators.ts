@@ -26,7 +26,7 @@ export function computeDominators(
   g: DominatorInput,
   scratch: [Uint32Array, Uint32Array] = [new Uint32Array(g.nodeCount + 1), new Uint32Array(g.nodeCount + 1)],
   /** At least 8 × (nodes + 1) bytes the caller needs only afterwards: two work arrays live there meanwhile. */
-  spare: ArrayBuffer = new ArrayBuffer(8 * (g.nodeCount + 1)),
+  spare: ArrayBufferLike = new ArrayBuffer(8 * (g.nodeCount + 1)),
 ): { dominator: Uint32Array; order: Uint32Array } {
   const count = g.nodeCount;
   const { firstEdge, firstRetainer, retainerNode } = g;

@@ -1,6 +1,9 @@
 import { isNativeContextName } from './assemble.ts';
 import { CancelledError, RawSnapshot } from './format.ts';
+import { plainMemory, SHARED_FROM_NODES, sharedMemory } from './columns.ts';
 import { computeDominators } from './dominators.ts';
+import { GraphHelper } from './graph-helper.ts';
+import { allocateRetainers, buildRetainers, PassInput, transferOwnedSizes } from './graph-passes.ts';
 import { releaseGarbage } from './memory.ts';
 
 /** Distance given to nodes reachable only through V8's internal roots (DevTools' baseSystemDistance). */
@@ -62,12 +65,12 @@ export class HeapGraph {
    * The nodes holding node n are retainerNode[firstRetainer[n] .. firstRetainer[n+1]-1],
    * in ascending order; `edgeBetween` finds the edge itself, which few queries need.
    */
-  readonly firstRetainer: Uint32Array;
-  readonly retainerNode: Uint32Array;
+  firstRetainer!: Uint32Array;
+  retainerNode!: Uint32Array;
   /** Per retainer slot: whether its edge can keep the node alive. */
   private essentialRetainers!: Uint32Array;
   /** Shallow sizes, with owned internal arrays folded into their owner as DevTools shows them. */
-  selfSize: Uint32Array | Float64Array;
+  readonly selfSize: Float64Array;
   private classByType: number[] = [];
   private unknownClass = 0;
   private readonly elementClass = new Map<number, number>();
@@ -85,50 +88,109 @@ export class HeapGraph {
   private dominatedFirst: Uint32Array | null = null;
   private dominatedList: Uint32Array | null = null;
 
-  constructor(
+  /**
+   * Builds the graph and its indexes. A big heap read into shared memory (the reader's
+   * parallel path, or a big streamed snapshot) is built on two threads (graph-helper.ts).
+   */
+  static async build(raw: RawSnapshot, options: BuildOptions = {}): Promise<HeapGraph> {
+    const shared = [raw.firstEdge, raw.edgeToNode, raw.edgeType, raw.nodeType].every((a) => a.buffer instanceof SharedArrayBuffer);
+    const g = new HeapGraph(raw, shared && raw.nodeCount >= SHARED_FROM_NODES ? 2 : 1);
+    await g.index(options);
+    return g;
+  }
+
+  private constructor(
     readonly raw: RawSnapshot,
-    options: BuildOptions = {},
+    /** The threads it was built on. */
+    readonly threads: 1 | 2,
   ) {
-    const check = () => {
-      if (options.isCancelled?.()) throw new CancelledError();
-    };
     this.nodeCount = raw.nodeCount;
     this.edgeCount = raw.edgeCount;
     this.nodeTypes = typeIds(raw.nodeTypeNames, NODE_TYPES);
     this.edgeTypes = typeIds(raw.edgeTypeNames, EDGE_TYPES);
     this.strings = raw.strings;
     this.ephemeronCache = new Int8Array(raw.strings.length);
-    this.selfSize = raw.nodeSelfSize.slice();
+    this.selfSize = new Float64Array(this.allocate(8 * this.nodeCount));
+    this.selfSize.set(raw.nodeSelfSize);
     this.firstEdge = raw.firstEdge;
+  }
 
+  private allocate(bytes: number): ArrayBufferLike {
+    return this.threads === 2 ? sharedMemory(bytes) : plainMemory(bytes);
+  }
+
+  private async index(options: BuildOptions): Promise<void> {
+    const check = () => {
+      if (options.isCancelled?.()) throw new CancelledError();
+    };
+    const { nodeCount, edgeCount } = this;
     options.onProgress?.('indexing edges', 0);
-    releaseGarbage(this.nodeCount);
+    releaseGarbage(nodeCount);
     this.buildClassNames();
     // Two node-sized work arrays serve every phase in turn, so that a big heap's peak
     // memory is not the sum of each phase's temporaries.
-    const scratch: [Uint32Array, Uint32Array] = [new Uint32Array(this.nodeCount + 1), new Uint32Array(this.nodeCount + 1)];
-    options.onProgress?.('marking essential edges', 0.1);
-    this.essential = this.buildEssentialEdges(this.markPageOwned(scratch[0]));
-    check();
-    options.onProgress?.('indexing retainers', 0.2);
-    [this.firstRetainer, this.retainerNode] = this.buildRetainers(scratch[1]);
-    check();
-    this.transferOwnedSizes(scratch);
-    check();
-    options.onProgress?.('distances', 0.4);
-    this.distance = this.computeDistances(scratch[0]);
-    check();
-    options.onProgress?.('dominators', 0.5);
-    releaseGarbage(this.nodeCount);
-    // The retained sizes' array lends its memory to the dominator computation first: on a big
+    const scratch: [Uint32Array, Uint32Array] = [new Uint32Array(nodeCount + 1), new Uint32Array(nodeCount + 1)];
+    const input = this.passInput();
+    const foldSizes = this.userRoots().length > 0;
+    const essential = new Uint32Array(this.allocate(4 * ((edgeCount >>> 5) + 1)));
+    const retainers = allocateRetainers(nodeCount, edgeCount, (bytes) => this.allocate(bytes));
+    // The retained sizes' array lends its memory to the work of other phases first: on a big
     // heap every fresh megabyte costs time as well as room.
-    const retained = new Float64Array(this.nodeCount + 1);
+    const retained = new Float64Array(this.allocate(8 * (nodeCount + 1)));
+    const helper = this.threads === 2
+      ? new GraphHelper({ kind: 'graph', input, sizes: this.selfSize, foldSizes, essentialEdges: essential, retainers, work: new Uint32Array(retained.buffer), signals: new Int32Array(sharedMemory(8)) })
+      : null;
+    try {
+      options.onProgress?.('marking essential edges', 0.1);
+      this.essential = this.buildEssentialEdges(this.markPageOwned(scratch[0]), essential);
+      check();
+      if (helper) {
+        // The other thread builds the retainers while this one measures distances.
+        helper.essentialEdgesReady();
+        options.onProgress?.('distances', 0.2);
+        this.distance = this.computeDistances(scratch[0]);
+        check();
+        options.onProgress?.('indexing retainers', 0.4);
+        await helper.finished();
+      } else {
+        options.onProgress?.('indexing retainers', 0.2);
+        buildRetainers(input, essential, retainers, scratch[1]);
+        check();
+        if (foldSizes) transferOwnedSizes(input, this.selfSize, scratch[0], scratch[1]);
+        check();
+        options.onProgress?.('distances', 0.4);
+        this.distance = this.computeDistances(scratch[0]);
+        check();
+      }
+    } finally {
+      await helper?.stop();
+    }
+    this.firstRetainer = retainers.first;
+    this.retainerNode = retainers.retainerNode;
+    this.essentialRetainers = retainers.essential;
+    options.onProgress?.('dominators', 0.5);
+    releaseGarbage(nodeCount);
     const { dominator, order } = computeDominators(this, scratch, retained.buffer);
     this.dominator = dominator;
     check();
     options.onProgress?.('retained sizes', 0.9);
-    this.retainedSize = this.computeRetainedSizes(order, retained.subarray(0, this.nodeCount));
+    this.retainedSize = this.computeRetainedSizes(order, retained.subarray(0, nodeCount));
     options.onProgress?.('done', 1);
+  }
+
+  private passInput(): PassInput {
+    const { raw } = this;
+    const { hidden, array, synthetic } = this.nodeTypes;
+    return {
+      nodeCount: this.nodeCount,
+      edgeCount: this.edgeCount,
+      rootOrdinal: this.rootOrdinal,
+      firstEdge: this.firstEdge,
+      edgeToNode: raw.edgeToNode,
+      edgeType: raw.edgeType,
+      nodeType: raw.nodeType,
+      types: { hidden, array, synthetic, weak: this.edgeTypes.weak },
+    };
   }
 
   // --- names --------------------------------------------------------------------------
@@ -216,26 +278,6 @@ export class HeapGraph {
   }
 
   // --- construction ----------------------------------------------------------------------
-
-  private buildRetainers(fill: Uint32Array): [Uint32Array, Uint32Array] {
-    const { nodeCount, edgeCount, firstEdge } = this;
-    const to = this.raw.edgeToNode;
-    const first = new Uint32Array(nodeCount + 1);
-    for (let e = 0; e < edgeCount; e++) first[to[e] + 1]++;
-    for (let n = 0; n < nodeCount; n++) first[n + 1] += first[n];
-    const retainerNode = new Uint32Array(edgeCount);
-    const essential = new Uint32Array((edgeCount >>> 5) + 1);
-    fill.set(first.subarray(0, nodeCount));
-    for (let n = 0; n < nodeCount; n++) {
-      for (let e = firstEdge[n], end = firstEdge[n + 1]; e < end; e++) {
-        const slot = fill[to[e]]++;
-        retainerNode[slot] = n;
-        if (this.isEssential(e)) essential[slot >>> 5] |= 1 << (slot & 31);
-      }
-    }
-    this.essentialRetainers = essential;
-    return [first, retainerNode];
-  }
 
   isEssentialRetainer(slot: number): boolean {
     return (this.essentialRetainers[slot >>> 5] & (1 << (slot & 31))) !== 0;
@@ -356,56 +398,6 @@ export class HeapGraph {
     return owned;
   }
 
-  /**
-   * Folds hidden and array nodes owned by exactly one object into that object's shallow
-   * size. A node is owned by X when X is the only object that reaches it through hidden and
-   * array nodes alone; the answer does not depend on the order of the walk.
-   */
-  private transferOwnedSizes([owner, stack]: [Uint32Array, Uint32Array]): void {
-    if (this.userRoots().length === 0) return;
-    const { raw, firstEdge, nodeCount } = this;
-    let sizes = this.selfSize;
-    const UNVISITED = 0xffffffff;
-    const MANY = 0xfffffffe;
-    const { hidden, array } = this.nodeTypes;
-    const weak = this.edgeTypes.weak;
-    for (let n = 0; n < nodeCount; n++) {
-      const t = raw.nodeType[n];
-      owner[n] = t === hidden || t === array ? UNVISITED : n;
-    }
-    // A node is pushed at most twice (owned, then shared); the rare walk that outgrows the
-    // typed stack spills into a plain array.
-    const spill: number[] = [];
-    for (let root = 0; root < nodeCount; root++) {
-      if (owner[root] !== root) continue;
-      let top = 0;
-      stack[top++] = root;
-      while (top > 0 || spill.length > 0) {
-        const n = spill.length > 0 ? spill.pop()! : stack[--top];
-        const own = owner[n];
-        for (let e = firstEdge[n]; e < firstEdge[n + 1]; e++) {
-          if (raw.edgeType[e] === weak) continue;
-          const t = raw.edgeToNode[e];
-          const current = owner[t];
-          if (current === t || current === own || current === MANY) continue;
-          owner[t] = current === UNVISITED ? own : MANY;
-          if (top < stack.length) stack[top++] = t;
-          else spill.push(t);
-        }
-      }
-    }
-    const synthetic = this.nodeTypes.synthetic;
-    for (let n = 0; n < nodeCount; n++) {
-      const own = owner[n];
-      if (own === UNVISITED || own === MANY || own === n) continue;
-      if (raw.nodeType[own] === synthetic || own === this.rootOrdinal) continue;
-      const sum = sizes[own] + sizes[n];
-      if (sum > 0xffffffff && sizes instanceof Uint32Array) sizes = this.selfSize = new Float64Array(sizes);
-      sizes[own] = sum;
-      sizes[n] = 0;
-    }
-  }
-
   /** Parses (once per string) whether an internal edge name is a WeakMap ephemeron edge. */
   ephemeron(nameIndex: number): { pair: string; table: number } | null {
     const cached = this.ephemeronCache[nameIndex];
@@ -427,9 +419,8 @@ export class HeapGraph {
    * the root, not from the debugger's objects into the program's, and for WeakMap values
    * only the edge from the key (the table's edge is left out, as DevTools does).
    */
-  private buildEssentialEdges(pageOwned: Uint8Array | null): Uint32Array {
+  private buildEssentialEdges(pageOwned: Uint8Array | null, bits: Uint32Array): Uint32Array {
     const { raw, firstEdge, nodeCount, rootOrdinal } = this;
-    const bits = new Uint32Array((this.edgeCount >>> 5) + 1);
     const { weak, shortcut, internal } = this.edgeTypes;
     for (let n = 0; n < nodeCount; n++) {
       const ownedFrom = pageOwned ? pageOwned[n] : 1;

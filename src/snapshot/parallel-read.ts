@@ -1,11 +1,9 @@
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { allocateEdges, allocateNodes, EdgeArrays, EdgeColumns, NodeArrays, NodeColumns, sharedMemory } from './columns.ts';
 import { CancelledError, SnapshotFormatError, SnapshotHeader } from './format.ts';
 import { isSpace, RBRACKET } from './json-bytes.ts';
 import { Sections, SnapshotParser } from './sections.ts';
 import { readAt } from './file-access.ts';
+import { startSnapshotWorker } from './worker-start.ts';
 
 // The nodes and edges sections are nine tenths of a snapshot file. Two section workers read
 // them at once into shared memory: the front one from the start of the nodes on into the
@@ -19,6 +17,7 @@ const BLOCK_BYTES = 4 * 1024 * 1024;
 
 /** Where the sections are, and what the workers fill. */
 export interface SectionJob {
+  kind: 'sections';
   path: string;
   role: 'front' | 'back';
   /** Byte offset of the '[' that opens the nodes, and of the ']' that closes the edges. */
@@ -187,7 +186,7 @@ export async function readInParallel(path: string, fd: number, size: number, lay
   const edges = allocateEdges(edgeCount, sharedMemory);
   const blockBytes = options.blockBytes ?? BLOCK_BYTES;
   const control = SectionControl.create(layout.edgesClose, blockBytes);
-  const job = { path, nodesOpen: layout.nodesOpen, edgesClose: layout.edgesClose, nodeFields: meta.node_fields, edgeFields: meta.edge_fields, nodeCount, edgeCount, nodes, edges, control: control.buffer };
+  const job = { kind: 'sections' as const, path, nodesOpen: layout.nodesOpen, edgesClose: layout.edgesClose, nodeFields: meta.node_fields, edgeFields: meta.edge_fields, nodeCount, edgeCount, nodes, edges, control: control.buffer };
   const workers = (['front', 'back'] as const).map((role) => runSection({ ...job, role }));
   try {
     const tail = new SnapshotParser({ resumeAfter: { header, nodeCount, offset: layout.tailStart } });
@@ -232,21 +231,8 @@ export async function readInParallel(path: string, fd: number, size: number, lay
   }
 }
 
-declare const LEAKSCOPE_SNAPSHOT_WORKER: string | undefined;
-
-/**
- * The section worker: the bundle beside the one running this, or, run from the TypeScript
- * sources (the tests, under tsx), the source file, which a worker can load only once tsx's
- * require hook is registered in it too.
- */
-function startWorker(job: SectionJob): Worker {
-  if (typeof LEAKSCOPE_SNAPSHOT_WORKER === 'string') return new Worker(join(__dirname, LEAKSCOPE_SNAPSHOT_WORKER), { workerData: job });
-  const source = fileURLToPath(new URL('./section-worker.ts', import.meta.url));
-  return new Worker(`require('tsx/cjs/api').register(); require(${JSON.stringify(source)});`, { eval: true, workerData: job });
-}
-
 function runSection(job: SectionJob): { result: Promise<SectionResult>; stop: () => Promise<unknown> } {
-  const worker = startWorker(job);
+  const worker = startSnapshotWorker(job);
   const result = new Promise<SectionResult>((resolve) => {
     worker.once('message', (message: SectionResult) => resolve(message));
     worker.once('error', (error) => resolve({ ok: false, kind: 'internal', message: error.stack ?? error.message }));

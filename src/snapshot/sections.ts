@@ -1,5 +1,5 @@
 import { SnapshotFormatError, SnapshotHeader } from './format.ts';
-import { allocateEdges, allocateNodes, EdgeColumns, GrowableNumbers, LocationColumns, NodeColumns, plainMemory } from './columns.ts';
+import { allocateEdges, allocateNodes, EdgeColumns, GrowableNumbers, LocationColumns, NodeColumns, plainMemory, SHARED_FROM_NODES, sharedMemory } from './columns.ts';
 import {
   COLON,
   COMMA,
@@ -188,12 +188,12 @@ export class SnapshotParser {
       this.reader = { kind: 'scan', scanner: new ValueScanner(true), keep: 'header' };
     } else if (key === 'nodes') {
       const { meta, node_count: count = 0, trace_function_count: traced } = this.requireHeader(key);
-      const nodes = new NodeColumns(meta.node_fields, allocateNodes(count, traced !== 0, plainMemory), false);
+      const nodes = new NodeColumns(meta.node_fields, allocateNodes(count, traced !== 0, count >= SHARED_FROM_NODES ? sharedMemory : plainMemory), false);
       found.nodes = nodes;
       this.readNumbers(nodes, (n) => (found.nodeCount = n / nodes.width));
     } else if (key === 'edges') {
-      const { meta, edge_count: count = 0 } = this.requireHeader(key);
-      const edges = new EdgeColumns(meta.edge_fields, meta.node_fields.length, allocateEdges(count, plainMemory), false);
+      const { meta, edge_count: count = 0, node_count: nodeCount = 0 } = this.requireHeader(key);
+      const edges = new EdgeColumns(meta.edge_fields, meta.node_fields.length, allocateEdges(count, nodeCount >= SHARED_FROM_NODES ? sharedMemory : plainMemory), false);
       found.edges = edges;
       this.readNumbers(edges, (n) => (found.edgeCount = n / edges.width));
     } else if (key === 'strings') {

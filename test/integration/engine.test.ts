@@ -37,7 +37,7 @@ for (const { major, path: node } of programNodes()) {
 
   test(`Node ${major}: a Map counts its live entries, not the holes deleted ones leave`, async () => {
     const [file] = await captureSeries(program('deleted-entries.js'), { count: 1, warmupMs: 400, intervalMs: 0, outDir: scratch('deleted'), node });
-    const g = new HeapGraph(await readSnapshotFile(file));
+    const g = await HeapGraph.build(await readSnapshotFile(file));
     const global = g.raw.edgeToNode[g.firstEdge[g.rootOrdinal] + 1];
     const map = g.child(global, 'deleted');
     assert.equal(g.className(map), 'Map');

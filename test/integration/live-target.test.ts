@@ -26,7 +26,7 @@ const MAKERS = new Set(['rememberSession', '']);
 /** The innermost program function of each value's allocation stack in the `sessions` Map (null: no stack). */
 async function sessionAllocators(file: string): Promise<{ traced: boolean; allocators: (string | null)[] }> {
   const raw = await readSnapshotFile(file);
-  const g = new HeapGraph(raw);
+  const g = await HeapGraph.build(raw);
   const heldAs = (n: number, name: string) =>
     g.retainerNode.subarray(g.firstRetainer[n], g.firstRetainer[n + 1]).some((from) => g.edgeName(g.edgeBetween(from, n)) === name);
   let map = -1;

@@ -33,7 +33,7 @@ function differences(what: string, actual: ArrayLike<number | string>, expected:
 }
 
 async function graphAndReference(file: string): Promise<{ g: HeapGraph; ref: ReferenceSnapshot }> {
-  return { g: new HeapGraph(await readSnapshotFile(file)), ref: readReference(file) };
+  return { g: await HeapGraph.build(await readSnapshotFile(file)), ref: readReference(file) };
 }
 
 /** Returns how many nodes the root does not reach through holding edges. */
@@ -56,10 +56,11 @@ function assertSameAnswers(g: HeapGraph, ref: ReferenceSnapshot): number {
   return unreachable;
 }
 
-test('a 40 MB snapshot read on three threads: the same columns, dominators and retained sizes as the plain computation', async () => {
+test('a 40 MB snapshot read on three threads and built on two: the same columns, dominators and retained sizes as the plain computation', async () => {
   assert.ok(statSync(big).size > 32 * 1024 * 1024, 'past the size where the parallel reader takes over');
   const { g, ref } = await graphAndReference(big);
   assert.ok(ref.nodeCount > 400_000);
+  assert.equal(g.threads, 2, 'its graph built on two threads');
   assertSameAnswers(g, ref);
 });
 

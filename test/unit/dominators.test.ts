@@ -4,8 +4,8 @@ import { parseSnapshotBuffer } from '../../src/snapshot/snapshot-file.ts';
 import { HeapGraph } from '../../src/snapshot/graph.ts';
 import { buildSnapshot, TestNode } from '../helpers/snapshot-builder.ts';
 
-function graphOf(nodes: TestNode[]): HeapGraph {
-  return new HeapGraph(parseSnapshotBuffer(Buffer.from(buildSnapshot(nodes))));
+function graphOf(nodes: TestNode[]): Promise<HeapGraph> {
+  return HeapGraph.build(parseSnapshotBuffer(Buffer.from(buildSnapshot(nodes))));
 }
 
 // root -> (GC roots) -> A; A -> B, A -> C; B -> D; C -> D; D -> E
@@ -20,32 +20,32 @@ const diamond: TestNode[] = [
   { name: 'E', self: 50 },
 ];
 
-test('dominator tree and retained sizes of a diamond', () => {
-  const g = graphOf(diamond);
+test('dominator tree and retained sizes of a diamond', async () => {
+  const g = await graphOf(diamond);
   assert.deepEqual([...g.dominator], [0, 0, 1, 2, 2, 2, 5]);
   assert.deepEqual([...g.retainedSize], [150, 150, 150, 20, 30, 90, 50]);
   assert.deepEqual([...g.dominated(2)].sort(), [3, 4, 5]);
   assert.deepEqual([...g.distance].slice(0, 7), [0, 1, 2, 3, 3, 4, 5]);
 });
 
-test('weak edges keep nothing alive', () => {
+test('weak edges keep nothing alive', async () => {
   const nodes = structuredClone(diamond);
   // B only weakly refers to D now; C's strong edge alone holds D.
   nodes[3].edges = [{ type: 'weak', name: 'd', to: 5 }];
-  const g = graphOf(nodes);
+  const g = await graphOf(nodes);
   assert.equal(g.dominator[5], 4, 'C dominates D');
   assert.equal(g.retainedSize[4], 30 + 40 + 50);
   assert.equal(g.retainedSize[3], 20);
 });
 
-test('shortcut edges count only from the root', () => {
+test('shortcut edges count only from the root', async () => {
   const nodes = structuredClone(diamond);
   nodes[3].edges = [{ type: 'shortcut', name: 'd', to: 5 }];
-  const g = graphOf(nodes);
+  const g = await graphOf(nodes);
   assert.equal(g.dominator[5], 4);
 });
 
-test('an object held only weakly is retained by nothing else', () => {
+test('an object held only weakly is retained by nothing else', async () => {
   const nodes: TestNode[] = [
     { type: 'synthetic', name: '', edges: [{ type: 'element', name: 1, to: 1 }] },
     { type: 'synthetic', name: '(GC roots)', edges: [{ type: 'element', name: 1, to: 2 }] },
@@ -53,17 +53,17 @@ test('an object held only weakly is retained by nothing else', () => {
     { name: 'Weakly held', self: 100, edges: [{ name: 'x', to: 4 }] },
     { name: 'Child', self: 5 },
   ];
-  const g = graphOf(nodes);
+  const g = await graphOf(nodes);
   assert.equal(g.retainedSize[2], 8);
   assert.equal(g.dominator[3], 0, 'hangs off the root');
   assert.equal(g.retainedSize[3], 105);
 });
 
-test('a deep chain does not overflow the stack', () => {
+test('a deep chain does not overflow the stack', async () => {
   const depth = 200_000;
   const nodes: TestNode[] = [{ type: 'synthetic', name: '', edges: [{ type: 'element', name: 1, to: 1 }] }];
   for (let k = 1; k <= depth; k++) nodes.push({ name: 'Link', self: 1, edges: k < depth ? [{ name: 'next', to: k + 1 }] : [] });
-  const g = graphOf(nodes);
+  const g = await graphOf(nodes);
   assert.equal(g.retainedSize[1], depth);
   assert.equal(g.dominator[depth], depth - 1);
 });
@@ -106,7 +106,7 @@ function random(seed: number) {
   };
 }
 
-test('Lengauer–Tarjan agrees with the naive definition on random graphs', () => {
+test('Lengauer–Tarjan agrees with the naive definition on random graphs', async () => {
   for (let trial = 0; trial < 150; trial++) {
     const rnd = random(trial + 1);
     const count = 2 + Math.floor(rnd() * 40);
@@ -127,7 +127,7 @@ test('Lengauer–Tarjan agrees with the naive definition on random graphs', () =
         ...weak.filter(([a]) => a === v).map(([, b]) => ({ type: 'weak', name: 'w', to: b })),
       ],
     }));
-    const g = graphOf(nodes);
+    const g = await graphOf(nodes);
     const expected = naiveDominators(count, edges);
     for (let v = 1; v < count; v++) {
       assert.equal(g.dominator[v], expected[v], `trial ${trial}: idom(${v})`);
