@@ -16,8 +16,8 @@ const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH);
 const OUT = join(BENCH, 'out');
 const NODE_FLAGS = ['--max-old-space-size=16384'];
-const TOOLS = ['leakscope', 'memlab', 'v8-heap-parser', 'devtools'];
-const PEERS = TOOLS.filter((t) => t !== 'leakscope');
+const TOOLS = ['leakscope', 'leakscope-report', 'memlab', 'v8-heap-parser', 'devtools'];
+const PEERS = TOOLS.filter((t) => !t.startsWith('leakscope'));
 const MB = 1024 * 1024;
 
 const argv = process.argv.slice(2);
@@ -271,6 +271,7 @@ async function benchFile(label, file, tools, reference) {
       runs: rs.length,
       parseS: median(rs.map((x) => x.parseMs)) / 1000,
       retainedS: median(rs.map((x) => x.retainedMs)) / 1000,
+      ...(rs[0].reportMs !== undefined ? { reportS: median(rs.map((x) => x.reportMs)) / 1000 } : {}),
       rssMB: median(rs.map((x) => x.maxRssKB)) / 1024,
       ...(rs[0].phases ? { phases: medianPhases(rs.map((x) => x.phases)) } : {}),
       top: rs[0].top,
@@ -343,11 +344,12 @@ const pct = (x) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)} %`);
 
 function table(results) {
   const rows = [
-    '| File (size, nodes, edges) | Tool | Parse s | To retained sizes s | Peak RSS MB | RSS / file | Parse × leakscope | Retained × leakscope |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| File (size, nodes, edges) | Tool | Parse s | To retained sizes s | To report s | Peak RSS MB | RSS / file | Parse × leakscope | Retained × leakscope | Retained × leakscope\'s report |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const r of results) {
     const base = r.tools.leakscope;
+    const toReport = r.tools['leakscope-report']?.reportS;
     let first = true;
     // The reference build of our engine (one run) comes right after ours, without ratios.
     const entries = Object.entries(r.tools);
@@ -357,14 +359,14 @@ function table(results) {
       first = false;
       if (s.parseS === undefined) {
         const why = s.error.startsWith('not run') ? s.error : `failed: ${s.error}`;
-        rows.push(`| ${file} | ${tool} | ${cell(why)} | | | | | |`);
+        rows.push(`| ${file} | ${tool} | ${cell(why)} | | | | | | | |`);
         continue;
       }
       const ratio = (a, b) => (tool.startsWith('leakscope') || !b ? '' : `${(a / b).toFixed(1)}×`);
       const note = s.error ? ` (${cell(s.error)})` : '';
       rows.push(
-        `| ${file} | ${tool}${note} | ${fmt(s.parseS)} | ${fmt(s.retainedS)} | ${fmt(s.rssMB, 0)} | ${fmt(s.rssMB / r.sizeMB, 1)} | ` +
-          `${ratio(s.parseS, base?.parseS)} | ${ratio(s.retainedS, base?.retainedS)} |`,
+        `| ${file} | ${tool}${note} | ${fmt(s.parseS)} | ${fmt(s.retainedS)} | ${fmt(s.reportS)} | ${fmt(s.rssMB, 0)} | ${fmt(s.rssMB / r.sizeMB, 1)} | ` +
+          `${ratio(s.parseS, base?.parseS)} | ${ratio(s.retainedS, base?.retainedS)} | ${ratio(s.retainedS, toReport)} |`,
       );
     }
   }

@@ -1,4 +1,4 @@
-import { HeapGraph } from '../snapshot/graph.ts';
+import { HeapGraph, KNOWN } from '../snapshot/graph.ts';
 
 export type CollectionKind = 'Map' | 'Set' | 'Array' | 'Object' | 'listeners';
 export const COLLECTION_KINDS: readonly CollectionKind[] = ['Map', 'Set', 'Array', 'Object', 'listeners'];
@@ -9,6 +9,40 @@ const DICTIONARY_MIN_PROPERTIES = 32;
 /** Called once per entry with the nodes it adds (a Map's key and value, a member, a listener); -1 where absent. */
 export type EntryVisitor = (first: number, second: number) => void;
 
+/** A table's object slots, ascending, and what each holds: buffers reused from table to table. */
+let slotNumbers: Uint32Array = new Uint32Array(1024);
+let slotTargets: Uint32Array = new Uint32Array(1024);
+
+/** Fills the slot buffers from `table`'s edges (V8 lists them in order; one out of order is moved into place). */
+function readSlots(g: HeapGraph, table: number): number {
+  let count = 0;
+  for (let e = g.firstEdge[table]; e < g.firstEdge[table + 1]; e++) {
+    if (g.raw.edgeType[e] !== g.edgeTypes.internal) continue;
+    const slot = Number(g.edgeName(e));
+    const target = g.raw.edgeToNode[e];
+    // A deleted entry stays in the table as holes until it rehashes (seen on Node 22 and 24).
+    if (!Number.isInteger(slot) || slot < 0 || g.nameIs(g.raw.nodeName[target], KNOWN.hole)) continue;
+    if (count === slotNumbers.length) {
+      slotNumbers = grow(slotNumbers);
+      slotTargets = grow(slotTargets);
+    }
+    let k = count++;
+    for (; k > 0 && slotNumbers[k - 1] > slot; k--) {
+      slotNumbers[k] = slotNumbers[k - 1];
+      slotTargets[k] = slotTargets[k - 1];
+    }
+    slotNumbers[k] = slot;
+    slotTargets[k] = target;
+  }
+  return count;
+}
+
+function grow(a: Uint32Array): Uint32Array {
+  const bigger = new Uint32Array(a.length * 2);
+  bigger.set(a);
+  return bigger;
+}
+
 /**
  * Entries of a Map or Set, from its OrderedHashTable's slots that hold objects (small
  * integers are stored inline and have no edge). A Map entry is three slots in a row —
@@ -18,33 +52,45 @@ export type EntryVisitor = (first: number, second: number) => void;
 function tableEntries(g: HeapGraph, n: number, isMap: boolean, visit: EntryVisitor): void {
   const table = g.child(n, 'table');
   if (table < 0) return;
-  const slots = new Map<number, number>();
-  for (let e = g.firstEdge[table]; e < g.firstEdge[table + 1]; e++) {
-    if (g.raw.edgeType[e] !== g.edgeTypes.internal) continue;
-    const slot = Number(g.edgeName(e));
-    const target = g.raw.edgeToNode[e];
-    // A deleted entry stays in the table as holes until it rehashes (seen on Node 22 and 24).
-    if (Number.isInteger(slot) && g.name(target) !== 'system / Hole') slots.set(slot, target);
-  }
-  const ordered = [...slots.keys()].sort((a, b) => a - b);
-  const residues = new Set(ordered.map((slot) => slot % 3));
-  if (!isMap || residues.size <= 1) {
-    for (const slot of ordered) visit(slots.get(slot)!, -1);
-  } else if (residues.size === 3) {
-    for (let k = 0; k < ordered.length; k += 2) visit(slots.get(ordered[k])!, k + 1 < ordered.length ? slots.get(ordered[k + 1])! : -1);
+  const count = readSlots(g, table);
+  // The visitor may read other tables: take this one's slots out of the shared buffers.
+  pairSlots(slotNumbers.slice(0, count), slotTargets.slice(0, count), count, isMap, visit);
+}
+
+/** How many entries a Map or Set holds (see `tableEntries`), read in place. */
+function tableEntryCount(g: HeapGraph, n: number, isMap: boolean): number {
+  const table = g.child(n, 'table');
+  if (table < 0) return 0;
+  // Read first: reading may grow (replace) the buffers.
+  const count = readSlots(g, table);
+  let entries = 0;
+  pairSlots(slotNumbers, slotTargets, count, isMap, () => entries++);
+  return entries;
+}
+
+function pairSlots(slots: Uint32Array, targets: Uint32Array, count: number, isMap: boolean, visit: EntryVisitor): void {
+  let residues = 0;
+  for (let k = 0; k < count; k++) residues |= 1 << slots[k] % 3;
+  const kinds = (residues & 1) + ((residues >> 1) & 1) + ((residues >> 2) & 1);
+  if (!isMap || kinds <= 1) {
+    for (let k = 0; k < count; k++) visit(targets[k], -1);
+  } else if (kinds === 3) {
+    for (let k = 0; k < count; k += 2) visit(targets[k], k + 1 < count ? targets[k + 1] : -1);
   } else {
-    const [a, b] = [...residues];
-    const keyResidue = (b - a + 3) % 3 === 1 ? a : b;
-    for (const slot of ordered) {
-      if (slot % 3 === keyResidue) visit(slots.get(slot)!, slots.get(slot + 1) ?? -1);
-      else if (!slots.has(slot - 1)) visit(slots.get(slot)!, -1);
+    // Two residues: keys are the one whose next residue is the other (value after key).
+    const missing = [0, 1, 2].find((r) => !(residues & (1 << r)))!;
+    const keyResidue = (missing + 1) % 3;
+    for (let k = 0; k < count; k++) {
+      const follows = k > 0 && slots[k - 1] === slots[k] - 1;
+      if (slots[k] % 3 === keyResidue) visit(targets[k], k + 1 < count && slots[k + 1] === slots[k] + 1 ? targets[k + 1] : -1);
+      else if (!follows) visit(targets[k], -1);
     }
   }
 }
 
 /** An edge that is an entry: an element, or a property other than the prototype. */
 function isEntryEdge(g: HeapGraph, e: number, type: number): boolean {
-  return g.raw.edgeType[e] === type && !(type === g.edgeTypes.property && g.edgeName(e) === '__proto__');
+  return g.raw.edgeType[e] === type && !(type === g.edgeTypes.property && g.nameIs(g.raw.edgeNameOrIndex[e], KNOWN.proto));
 }
 
 function forEachEdge(g: HeapGraph, n: number, type: number, visit: (target: number) => void): void {
@@ -64,7 +110,7 @@ function edgeCount(g: HeapGraph, n: number, withProperties: boolean): number {
 function listenerEntries(g: HeapGraph, events: number, visit: EntryVisitor): void {
   forEachEdge(g, events, g.edgeTypes.property, (target) => {
     if (g.raw.nodeType[target] === g.nodeTypes.closure) visit(target, -1);
-    else if (g.className(target) === 'Array') forEachEdge(g, target, g.edgeTypes.element, (listener) => visit(listener, -1));
+    else if (g.nameIs(g.classIndexOf(target), KNOWN.Array)) forEachEdge(g, target, g.edgeTypes.element, (listener) => visit(listener, -1));
   });
 }
 
@@ -88,10 +134,11 @@ export function forEachEntry(g: HeapGraph, n: number, kind: CollectionKind, visi
  */
 export function collectionOf(g: HeapGraph, n: number): { kind: CollectionKind; entries: number } | null {
   if (g.raw.nodeType[n] !== g.nodeTypes.object) return null;
-  const cls = g.className(n);
-  if (cls === 'Array') return { kind: 'Array', entries: edgeCount(g, n, false) };
-  const kind: CollectionKind | null = cls === 'Map' || cls === 'Set' ? cls : g.raw.nodeType[g.child(n, '_events')] === g.nodeTypes.object ? 'listeners' : null;
-  if (kind) return { kind, entries: countOf((visit) => forEachEntry(g, n, kind, visit)) };
+  const cls = g.classIndexOf(n);
+  if (g.nameIs(cls, KNOWN.Array)) return { kind: 'Array', entries: edgeCount(g, n, false) };
+  const kind: CollectionKind | null = g.nameIs(cls, KNOWN.Map) ? 'Map' : g.nameIs(cls, KNOWN.Set) ? 'Set' : g.raw.nodeType[g.child(n, '_events')] === g.nodeTypes.object ? 'listeners' : null;
+  if (kind === 'listeners') return { kind, entries: countOf((visit) => forEachEntry(g, n, kind, visit)) };
+  if (kind) return { kind, entries: tableEntryCount(g, n, kind === 'Map') };
   const properties = edgeCount(g, n, true);
   return properties >= DICTIONARY_MIN_PROPERTIES ? { kind: 'Object', entries: properties } : null;
 }

@@ -1,5 +1,5 @@
 import { shortPlace } from '../present/places.ts';
-import { HeapGraph } from '../snapshot/graph.ts';
+import { HeapGraph, KNOWN } from '../snapshot/graph.ts';
 import { SourceLocation, SourceLocator } from '../snapshot/locations.ts';
 import { collectionOf } from './collections.ts';
 
@@ -133,8 +133,8 @@ export function collectGroups(g: HeapGraph, locator: SourceLocator): Map<string,
       continue;
     }
     if (t !== object) continue;
-    const cls = g.className(n);
-    if (cls === 'Timeout') {
+    const cls = g.classIndexOf(n);
+    if (g.nameIs(cls, KNOWN.Timeout)) {
       const callback = g.child(n, '_onTimeout');
       if (callback < 0 || g.raw.nodeType[callback] !== g.nodeTypes.closure) continue;
       const repeat = g.child(n, '_repeat');
@@ -162,7 +162,7 @@ export function collectGroups(g: HeapGraph, locator: SourceLocator): Map<string,
     }
     // Prototypes are named after their class too (they have a `constructor`); an async
     // function's own promise is counted with the suspended function that holds it.
-    if (cls === 'Promise' && g.findEdge(n, 'constructor') < 0 && !heldByGenerator(g, n)) {
+    if (g.nameIs(cls, KNOWN.Promise) && g.findEdge(n, 'constructor') < 0 && !heldByGenerator(g, n)) {
       const reactions = g.child(n, 'reactions_or_result');
       const pending = reactions < 0 || g.name(reactions) === 'system / PromiseReaction';
       if (!pending) continue;

@@ -11,7 +11,7 @@ export interface GraphJob {
   kind: 'graph';
   input: PassInput;
   /** Shallow sizes, folded in place when `foldSizes`. */
-  sizes: Float64Array;
+  sizes: Uint32Array | Float64Array;
   foldSizes: boolean;
   /** Written by the graph's thread before it signals them ready. */
   essentialEdges: Uint32Array;

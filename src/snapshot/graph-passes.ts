@@ -54,7 +54,7 @@ export function buildRetainers(input: PassInput, essentialEdges: Uint32Array, ou
  * the order of the walk. Only for snapshots with user roots (the program's global objects).
  * `owner` and `stack`: nodeCount work slots each.
  */
-export function transferOwnedSizes(input: PassInput, sizes: Float64Array, owner: Uint32Array, stack: Uint32Array): void {
+export function transferOwnedSizes(input: PassInput, sizes: Uint32Array | Float64Array, owner: Uint32Array, stack: Uint32Array): void {
   const { nodeCount, firstEdge, edgeToNode, edgeType, nodeType, rootOrdinal } = input;
   const { hidden, array, synthetic, weak } = input.types;
   const UNVISITED = 0xffffffff;

@@ -42,6 +42,24 @@ const EDGE_TYPES = ['context', 'element', 'property', 'internal', 'hidden', 'sho
 const NATIVE_CONTEXT = 1;
 const MAP_DESCRIPTORS = 2;
 
+/**
+ * Names the analysis asks about for every object or edge of the heap, by code: found by a
+ * flag per string (set once, with the others), not by comparing strings each time.
+ */
+export const KNOWN = { proto: 3, events: 4, table: 5, Array: 6, Map: 7, Set: 8, hole: 9, Timeout: 10, Promise: 11, function: 12 } as const;
+const KNOWN_FLAG = new Map<string, number>([
+  ['__proto__', KNOWN.proto],
+  ['_events', KNOWN.events],
+  ['table', KNOWN.table],
+  ['Array', KNOWN.Array],
+  ['Map', KNOWN.Map],
+  ['Set', KNOWN.Set],
+  ['system / Hole', KNOWN.hole],
+  ['Timeout', KNOWN.Timeout],
+  ['Promise', KNOWN.Promise],
+  ['function', KNOWN.function],
+]);
+
 // With a debugger attached, V8 adds the context's name: 'global (global*) / '.
 const GLOBAL_TAG = / \(global\*?\)(?: \/ .*)?$/;
 
@@ -69,8 +87,11 @@ export class HeapGraph {
   retainerNode!: Uint32Array;
   /** Per retainer slot: whether its edge can keep the node alive. */
   private essentialRetainers!: Uint32Array;
-  /** Shallow sizes, with owned internal arrays folded into their owner as DevTools shows them. */
-  readonly selfSize: Float64Array;
+  /**
+   * Shallow sizes, with owned internal arrays folded into their owner as DevTools shows them;
+   * 64-bit only when they add up to 4 GB or more (no folded size can outgrow 32 bits then).
+   */
+  readonly selfSize: Uint32Array | Float64Array;
   private classByType: number[] = [];
   private unknownClass = 0;
   private readonly elementClass = new Map<number, number>();
@@ -110,8 +131,11 @@ export class HeapGraph {
     this.edgeTypes = typeIds(raw.edgeTypeNames, EDGE_TYPES);
     this.strings = raw.strings;
     this.ephemeronCache = new Int8Array(raw.strings.length);
-    this.selfSize = new Float64Array(this.allocate(8 * this.nodeCount));
-    this.selfSize.set(raw.nodeSelfSize);
+    const sizes = raw.nodeSelfSize;
+    let total = 0;
+    for (let n = 0; n < sizes.length; n++) total += sizes[n];
+    this.selfSize = total > 0xffffffff ? new Float64Array(this.allocate(8 * this.nodeCount)) : new Uint32Array(this.allocate(4 * this.nodeCount));
+    this.selfSize.set(sizes);
     this.firstEdge = raw.firstEdge;
   }
 
@@ -248,10 +272,18 @@ export class HeapGraph {
 
   /** First edge of `n` with the given name (any type but weak), or -1. */
   findEdge(n: number, name: string): number {
+    const known = KNOWN_FLAG.get(name);
+    const { element, hidden } = this.edgeTypes;
     for (let e = this.firstEdge[n]; e < this.firstEdge[n + 1]; e++) {
-      if (!this.isWeakEdge(e) && this.edgeName(e) === name) return e;
+      if (this.isWeakEdge(e)) continue;
+      if (known === undefined ? this.edgeName(e) === name : this.raw.edgeType[e] !== element && this.raw.edgeType[e] !== hidden && this.nameFlags[this.raw.edgeNameOrIndex[e]] === known) return e;
     }
     return -1;
+  }
+
+  /** Whether string `k` (a node's name, a class index, a property edge's name) is the KNOWN name `code`. */
+  nameIs(k: number, code: number): boolean {
+    return this.nameFlags[k] === code;
   }
 
   /** Target of the first edge of `n` with the given name, or -1. */
@@ -336,6 +368,7 @@ export class HeapGraph {
       const name = strings[k];
       if (isNativeContextName(name)) flags[k] = NATIVE_CONTEXT;
       else if (name === '(map descriptors)') flags[k] = MAP_DESCRIPTORS;
+      else flags[k] = KNOWN_FLAG.get(name) ?? 0;
       const tag = name.includes(' (global') ? GLOBAL_TAG.exec(name) : null;
       if (tag) {
         this.elementClass.set(k, index(name.slice(0, tag.index)));

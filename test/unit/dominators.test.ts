@@ -144,3 +144,18 @@ test('Lengauer–Tarjan agrees with the naive definition on random graphs', asyn
     }
   }
 });
+
+test('sizes past 4 GB: an object owning 5 GB of internal arrays is shown at 5 GB, and the root retains it all', async () => {
+  const nodes: TestNode[] = [
+    { type: 'synthetic', name: '', edges: [{ type: 'shortcut', name: 'global', to: 1 }] },
+    { name: 'global', self: 16, edges: [{ name: 'holder', to: 2 }] },
+    { name: 'Holder', self: 24, edges: [{ type: 'internal', name: 'elements', to: 3 }, { type: 'internal', name: 'properties', to: 4 }] },
+    { type: 'array', name: '', self: 3_000_000_000 },
+    { type: 'hidden', name: 'system / PropertyArray', self: 2_000_000_000 },
+  ];
+  const g = await graphOf(nodes);
+  assert.equal(g.selfSize[2], 5_000_000_024, 'both arrays folded into their owner');
+  assert.equal(g.selfSize[3], 0);
+  assert.equal(g.retainedSize[2], 5_000_000_024);
+  assert.equal(g.retainedSize[0], 5_000_000_040);
+});

@@ -1,0 +1,28 @@
+// Leakscope as `leakscope analyze <file>` runs it, in one process: read, graph, digest, and the
+// report of one snapshot (largest objects with their retainer paths and source lines, classes,
+// native memory), each timed. No top list: the `leakscope` tool checks the answers.
+import { createRequire } from 'node:module';
+import { args, now, report } from './common.mjs';
+
+const { readSnapshotFile, SnapshotSeries } = createRequire(import.meta.url)('../out/leakscope.cjs');
+const { file } = args();
+
+const t0 = now();
+const raw = await readSnapshotFile(file);
+const t1 = now();
+const series = new SnapshotSeries();
+// The graph is done when the digest ('summarizing') starts.
+let graphDone = null;
+await series.add(file, raw, { onProgress: ({ phase }) => phase === 'summarizing' && (graphDone ??= now()) });
+const t2 = now();
+const analysis = await series.analyze([file]);
+const t3 = now();
+report({
+  parseMs: t1 - t0,
+  retainedMs: graphDone - t0,
+  reportMs: t3 - t0,
+  phases: { parse: t1 - t0, graph: graphDone - t1, digest: t2 - graphDone, report: t3 - t2 },
+  nodes: raw.nodeCount,
+  edges: raw.edgeCount,
+  largest: analysis.largest.length,
+});
