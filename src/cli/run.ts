@@ -11,7 +11,7 @@ import { AsyncDump, AsyncGroup, frameLocation } from '../inspector/async-tracker
 import { resolveInspectorUrl } from '../inspector/endpoint.ts';
 import { describeExit, ExitStatus, launchInspected, LaunchedProgram } from '../inspector/launch.ts';
 import { TRACK_PROMISES_ENV } from '../inspector/async-tracker.ts';
-import { readHeadroom, snapshotShortfall } from '../inspector/headroom.ts';
+import { snapshotShortfallNow } from '../inspector/headroom.ts';
 import { LiveTarget } from '../inspector/live-target.ts';
 import { InspectorSession } from '../inspector/session.ts';
 import { LiveAnalysis } from './live-analysis.ts';
@@ -111,7 +111,7 @@ async function observe(
       const due = warmupMs + (k * (options.durationMs - warmupMs)) / Math.max(1, options.snapshots - 1);
       await Promise.race([sleep(Math.max(0, due - watched.now()), undefined, { signal: options.signal }), gone]);
       if (ended()) break;
-      const shortfall = options.memoryCheck ? await snapshotShortfallOf(watched) : null;
+      const shortfall = options.memoryCheck ? await snapshotShortfallNow(watched.session, 'the program') : null;
       if (shortfall) {
         skipped.push(`snapshot ${k + 1}/${options.snapshots} skipped: ${shortfall}`);
         note(`${skipped.at(-1)} (--no-memory-check takes it anyway)`);
@@ -134,12 +134,6 @@ async function observe(
   }
   if (files.length) note(`snapshots in ${outDir}; analysing…`);
   return { files, times, analysis, dumps, skipped, samples: watched.memory.samples, sites: watched.allocationSites(options.top), warmupMs, durationMs: watched.now() };
-}
-
-/** Why a snapshot now would not fit in the program, or null; unreadable, the capture itself will say why. */
-async function snapshotShortfallOf(watched: LiveTarget): Promise<string | null> {
-  const headroom = await readHeadroom(watched.session).catch(() => null);
-  return headroom && snapshotShortfall(headroom, 'the program');
 }
 
 /** Async resources per (type, creation stack) across the dumps, most numerous now first. */

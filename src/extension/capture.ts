@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { CaptureError } from '../inspector/capture.ts';
-import { readHeadroom, snapshotShortfall } from '../inspector/headroom.ts';
+import { snapshotShortfallNow } from '../inspector/headroom.ts';
 import { AnalysisService } from './analysis-service.ts';
 import { MemoryPanel } from './memory-panel.ts';
 import { Processes } from './processes.ts';
@@ -15,9 +15,7 @@ const CHARTED_SUSPECTS = 5;
 
 /** Asks first when a snapshot would not fit in the memory the program can still get (see headroom.ts). */
 async function enoughMemory(process: WatchedProcess): Promise<boolean> {
-  // Unreadable (the program just ended, say): the capture meets the same failure and reports it.
-  const headroom = await readHeadroom(process.target.session).catch(() => null);
-  const shortfall = headroom && snapshotShortfall(headroom, process.name);
+  const shortfall = await snapshotShortfallNow(process.target.session, process.name);
   if (!shortfall) return true;
   const go = await vscode.window.showWarningMessage(`Leakscope: ${shortfall}`, { modal: true }, 'Capture Anyway');
   return go === 'Capture Anyway';

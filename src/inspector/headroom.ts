@@ -9,7 +9,7 @@ import { InspectorSession } from './session.ts';
  * 24 and 26: 6× for small objects (8× on Node 20), 7–8.5× for a mixed heap, 8–10× for
  * large strings. Node's documentation says 2×, which lets the OOM killer in.
  */
-export const SNAPSHOT_COST_PER_HEAP_BYTE = 8;
+const SNAPSHOT_COST_PER_HEAP_BYTE = 8;
 
 /** The program's memory against what a heap snapshot would take from it now. */
 export interface Headroom {
@@ -50,4 +50,10 @@ export function snapshotShortfall(headroom: Headroom, program: string): string |
     `${program} uses ${formatBytes(headroom.heapUsed)} of heap; V8 needs about ${formatBytes(headroom.needed)} more in the program to write a snapshot, ` +
     `but only ${formatBytes(headroom.available)} is ${where}. The program may be killed for lack of memory.`
   );
+}
+
+/** Reads the program's memory now and says why a snapshot would not fit; null when it fits or cannot be told (the capture then meets the same failure and reports it). */
+export async function snapshotShortfallNow(session: InspectorSession, program: string): Promise<string | null> {
+  const headroom = await readHeadroom(session).catch(() => null);
+  return headroom && snapshotShortfall(headroom, program);
 }
