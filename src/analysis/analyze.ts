@@ -5,7 +5,7 @@ import { isOwnCode, SourceLocator, urlToFile } from '../snapshot/locations.ts';
 import { readSnapshotFile } from '../snapshot/snapshot-file.ts';
 import { SourceCode } from '../source/source-code.ts';
 import { classDeltas, findSuspects, groupRows } from './compare.ts';
-import { digestSnapshot, findId, SnapshotDigest } from './digest.ts';
+import { DigestStart, findId, finishDigest, SnapshotDigest, startDigest } from './digest.ts';
 import { HeapExplorer, objectRow } from './explore.ts';
 import { AnalysisReport, SnapshotInfo, sourceRef, Verdict } from './report.ts';
 import { SourceMaps } from './source-maps.ts';
@@ -69,12 +69,17 @@ export class SnapshotSeries {
     const report = (phase: string, fraction: number) => options.onProgress?.({ file: at.index, files: at.files, phase, fraction });
     const cancelled = () => options.isCancelled?.() ?? false;
     this.newest = null;
-    const g = await HeapGraph.build(raw, { onProgress: report, isCancelled: cancelled });
+    // The digest starts while the other thread builds the dominator tree.
+    let start: DigestStart | undefined;
+    const beforeDominators = (graph: HeapGraph, work: Uint32Array) => {
+      start = startDigest(graph, work);
+    };
+    const g = await HeapGraph.build(raw, { onProgress: report, isCancelled: cancelled, beforeDominators });
     if (cancelled()) throw new CancelledError();
     report('summarizing', 0);
     const maps = new SourceMaps();
     const locator = new SourceLocator(g, (location) => maps.resolve(location));
-    const digest = digestSnapshot(g, locator);
+    const digest = finishDigest(g, start!, locator);
     this.digests.delete(file);
     this.digests.set(file, { file, stamp: stampOf(file) ?? '', fileBytes: statSync(file).size, digest });
     while (this.digests.size > MAX_DIGESTS) this.digests.delete(this.digests.keys().next().value!);

@@ -2,7 +2,7 @@ import { HeapGraph, SYSTEM_DISTANCE } from '../snapshot/graph.ts';
 import { SourceLocator } from '../snapshot/locations.ts';
 import { COLLECTION_KINDS, collectionOf } from './collections.ts';
 import { collectGroups, Group } from './groups.ts';
-import { classSummary, ClassTotals } from './summary.ts';
+import { classCounts, classSummary, ClassTotals } from './summary.ts';
 
 /**
  * What a comparison needs from one snapshot, small enough to keep for many snapshots
@@ -28,22 +28,28 @@ export interface SnapshotDigest {
   timeline: Array<{ timeMs: number; liveBytes: number }> | null;
 }
 
-export function digestSnapshot(g: HeapGraph, locator: SourceLocator): SnapshotDigest {
+/** The part of a digest that needs no dominator tree, made while another thread builds it. */
+export interface DigestStart {
+  /** Node ordinals by ascending id. */
+  order: Uint32Array;
+  classes: Map<number, ClassTotals>;
+  collectionIds: Uint32Array;
+  collectionEntries: Uint32Array;
+  collectionKinds: Uint8Array;
+}
+
+/**
+ * Needs the graph's distances and final shallow sizes (HeapGraph's `beforeDominators`, which
+ * lends `work`: nodes + 1 slots).
+ */
+export function startDigest(g: HeapGraph, work?: Uint32Array): DigestStart {
   const ids = g.raw.nodeId;
-  const order = orderByKey(ids);
-  const sortedIds = new Uint32Array(g.nodeCount);
-  const retainedById = new Float32Array(g.nodeCount);
-  const shallowById = new Float32Array(g.nodeCount);
+  const order = orderByKey(ids, work);
   const colIds: number[] = [];
   const colEntries: number[] = [];
   const colKinds: number[] = [];
-  let nativeBytes = g.raw.extraNativeBytes;
   for (let k = 0; k < order.length; k++) {
     const n = order[k];
-    if (g.raw.nodeType[n] === g.nodeTypes.native) nativeBytes += g.selfSize[n];
-    sortedIds[k] = ids[n];
-    retainedById[k] = g.retainedSize[n];
-    shallowById[k] = g.selfSize[n];
     if (g.distance[n] >= SYSTEM_DISTANCE) continue;
     const collection = collectionOf(g, n);
     if (collection && collection.entries > 0) {
@@ -53,20 +59,50 @@ export function digestSnapshot(g: HeapGraph, locator: SourceLocator): SnapshotDi
     }
   }
   return {
+    order,
+    classes: classCounts(g),
+    collectionIds: Uint32Array.from(colIds),
+    collectionEntries: Uint32Array.from(colEntries),
+    collectionKinds: Uint8Array.from(colKinds),
+  };
+}
+
+/**
+ * The rest, once the graph is built. Its big arrays are made here rather than in `startDigest`,
+ * where the other thread's work arrays still take their room.
+ */
+export function finishDigest(g: HeapGraph, start: DigestStart, locator: SourceLocator): SnapshotDigest {
+  const { order } = start;
+  const ids = new Uint32Array(g.nodeCount);
+  const retainedById = new Float32Array(g.nodeCount);
+  const shallowById = new Float32Array(g.nodeCount);
+  let nativeBytes = g.raw.extraNativeBytes;
+  for (let k = 0; k < order.length; k++) {
+    const n = order[k];
+    ids[k] = g.raw.nodeId[n];
+    retainedById[k] = g.retainedSize[n];
+    shallowById[k] = g.selfSize[n];
+    if (g.raw.nodeType[n] === g.nodeTypes.native) nativeBytes += g.selfSize[n];
+  }
+  return {
     nodeCount: g.nodeCount,
     edgeCount: g.edgeCount,
     totalBytes: g.retainedSize[g.rootOrdinal],
     nativeBytes,
-    ids: sortedIds,
+    ids,
     retainedById,
     shallowById,
-    classes: classSummary(g),
-    collectionIds: Uint32Array.from(colIds),
-    collectionEntries: Uint32Array.from(colEntries),
-    collectionKinds: Uint8Array.from(colKinds),
+    classes: classSummary(g, start.classes),
+    collectionIds: start.collectionIds,
+    collectionEntries: start.collectionEntries,
+    collectionKinds: start.collectionKinds,
     groups: collectGroups(g, locator),
-    timeline: allocationTimeline(g, sortedIds, shallowById),
+    timeline: allocationTimeline(g, ids, shallowById),
   };
+}
+
+export function digestSnapshot(g: HeapGraph, locator: SourceLocator): SnapshotDigest {
+  return finishDigest(g, startDigest(g), locator);
 }
 
 /**
@@ -103,11 +139,14 @@ export function findId(sorted: Uint32Array, id: number): number {
   return -1;
 }
 
-/** Ordinals sorted by their 32-bit key: an LSD radix sort, two 16-bit passes (a comparator sort of millions is slow). */
-export function orderByKey(keys: Uint32Array): Uint32Array {
+/**
+ * Ordinals sorted by their 32-bit key: an LSD radix sort, two 16-bit passes (a comparator sort
+ * of millions is slow). `work`: at least as many slots as keys, if the caller has them to lend.
+ */
+export function orderByKey(keys: Uint32Array, work: Uint32Array = new Uint32Array(keys.length)): Uint32Array {
   const count = keys.length;
-  let from = new Uint32Array(count);
-  let to = new Uint32Array(count);
+  let from: Uint32Array = new Uint32Array(count);
+  let to = work.subarray(0, count);
   for (let n = 0; n < count; n++) from[n] = n;
   for (let shift = 0; shift < 32; shift += 16) {
     const buckets = new Uint32Array(65537);

@@ -9,12 +9,8 @@ export interface ClassTotals {
   retained: number;
 }
 
-/**
- * Totals per class (constructor name). Retained sizes follow DevTools: walk the dominator
- * tree and count an object's retained size only when no dominator above it is of the
- * same class, so a linked list of Nodes is not counted once per link.
- */
-export function classSummary(g: HeapGraph): ClassTotals[] {
+/** Count and shallow size per class (constructor name), by class string index: no dominators needed. */
+export function classCounts(g: HeapGraph): Map<number, ClassTotals> {
   const byClass = new Map<number, ClassTotals>();
   const { selfSize } = g;
   for (let n = 0; n < g.nodeCount; n++) {
@@ -28,6 +24,16 @@ export function classSummary(g: HeapGraph): ClassTotals[] {
     totals.count++;
     totals.shallow += selfSize[n];
   }
+  return byClass;
+}
+
+/**
+ * Totals per class, with `byClass` from `classCounts`. Retained sizes follow DevTools: walk
+ * the dominator tree and count an object's retained size only when no dominator above it is
+ * of the same class, so a linked list of Nodes is not counted once per link.
+ */
+export function classSummary(g: HeapGraph, byClass = classCounts(g)): ClassTotals[] {
+  const { selfSize } = g;
   // Depth-first over the dominator tree, tracking how many ancestors of each class are open.
   const open = new Uint32Array(g.stringCount);
   // Each node is pushed once, and once more as its exit marker (~n): at most 2N entries.

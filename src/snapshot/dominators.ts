@@ -12,8 +12,11 @@ export interface DominatorInput {
 }
 
 /**
- * Immediate dominators by Lengauer–Tarjan (simple eval/link with path compression,
- * O(m log n)), iterative throughout so a deep heap cannot overflow the stack.
+ * Immediate dominators by Semi-NCA (Georgiadis, Tarjan, Werneck: semidominators as in
+ * Lengauer–Tarjan, then each idom found by walking up the tree built so far). It needs two
+ * node-sized arrays fewer than Lengauer–Tarjan's buckets, which on a big heap is what decides
+ * the peak, and is as fast on heaps. Iterative throughout so a deep heap cannot overflow the
+ * stack.
  *
  * Only essential edges count. Nodes unreachable from the root are
  * handled as DevTools does: those whose only retainers are non-essential (weak) start a
@@ -24,25 +27,26 @@ export interface DominatorInput {
  */
 export function computeDominators(
   g: DominatorInput,
-  scratch: [Uint32Array, Uint32Array] = [new Uint32Array(g.nodeCount + 1), new Uint32Array(g.nodeCount + 1)],
+  /** A node-sized work array (nodes + 1 slots). */
+  scratch: Uint32Array = new Uint32Array(g.nodeCount + 1),
   /** At least 8 × (nodes + 1) bytes the caller needs only afterwards: two work arrays live there meanwhile. */
   spare: ArrayBufferLike = new ArrayBuffer(8 * (g.nodeCount + 1)),
+  /** Memory for the dominators (shared when another thread computes them). */
+  allocate: (bytes: number) => ArrayBufferLike = (bytes) => new ArrayBuffer(bytes),
 ): { dominator: Uint32Array; order: Uint32Array } {
   const count = g.nodeCount;
   const { firstEdge, firstRetainer, retainerNode } = g;
   const to = g.raw.edgeToNode;
   // Vertices are numbered ordinal + 1 so that 0 can mean "none", as in the paper.
   const size = count + 1;
-  const [parent, bucketHead] = scratch;
-  parent.fill(0);
+  const parent = scratch.fill(0);
   const ancestor = new Uint32Array(spare, 0, size).fill(0);
   const vertex = new Uint32Array(size);
   const label = new Uint32Array(spare, 4 * size, size).fill(0);
   const semi = new Uint32Array(size);
-  const dom = new Uint32Array(size);
-  const bucketNext = new Uint32Array(size);
-  // During the DFS, the bucket heads are not in use yet: they hold each vertex's next edge.
-  const nextEdge = bucketHead;
+  const dom = new Uint32Array(allocate(4 * size));
+  // During the DFS the dominators are not known yet: their slots hold each vertex's next edge.
+  const nextEdge = dom;
   let n = 0;
 
   const dfs = (start: number): void => {
@@ -98,7 +102,6 @@ export function computeDominators(
     }
   }
 
-  bucketHead.fill(0);
   // Path compression walks are short on real heaps: a plain array grows as far as needed.
   const compression: number[] = [];
   const compress = (start: number): void => {
@@ -114,41 +117,39 @@ export function computeDominators(
       ancestor[w] = ancestor[a];
     }
   };
-  const evaluate = (v: number): number => {
-    if (ancestor[v] === 0) return v;
-    compress(v);
-    return label[v];
-  };
 
+  // Semidominators (as preorder numbers), in reverse preorder.
   for (let i = n; i >= 2; i--) {
     const w = vertex[i];
     const wOrdinal = w - 1;
     let orphan = true;
+    let best = semi[w];
     for (let k = firstRetainer[wOrdinal]; k < firstRetainer[wOrdinal + 1]; k++) {
       if (!g.isEssentialRetainer(k)) continue;
       orphan = false;
-      const u = evaluate(retainerNode[k] + 1);
-      if (semi[u] < semi[w]) semi[w] = semi[u];
+      const v = retainerNode[k] + 1;
+      let u = v;
+      if (ancestor[v] !== 0) {
+        compress(v);
+        u = label[v];
+      }
+      if (semi[u] < best) best = semi[u];
     }
     // Orphans count the root as their only predecessor.
-    if (orphan) semi[w] = semi[r];
-    const s = vertex[semi[w]];
-    bucketNext[w] = bucketHead[s];
-    bucketHead[s] = w;
-    const p = parent[w];
-    ancestor[w] = p;
-    for (let v = bucketHead[p]; v !== 0; v = bucketNext[v]) {
-      const u = evaluate(v);
-      dom[v] = semi[u] < semi[v] ? u : p;
-    }
-    bucketHead[p] = 0;
+    semi[w] = orphan ? semi[r] : best;
+    ancestor[w] = parent[w];
   }
+  // Each idom is the nearest ancestor, on the tree built so far, numbered at most the
+  // semidominator. The compression's memory now holds each vertex's preorder number.
+  const preorder = ancestor;
+  for (let i = 1; i <= n; i++) preorder[vertex[i]] = i;
   dom[0] = dom[r] = r;
   for (let i = 2; i <= n; i++) {
     const w = vertex[i];
-    if (dom[w] !== vertex[semi[w]]) dom[w] = dom[dom[w]];
+    let d = parent[w];
+    while (preorder[d] > semi[w]) d = dom[d];
+    dom[w] = d;
   }
-
   // Back to ordinals, in place: big heaps can't spare another two arrays.
   for (let v = 1; v <= count; v++) dom[v - 1] = dom[v] - 1;
   for (let i = 1; i <= n; i++) vertex[i - 1] = vertex[i] - 1;

@@ -1,10 +1,12 @@
 // The graph's second thread. On a big heap whose columns are in shared memory, a snapshot
-// worker folds owned arrays into their owners' sizes and then, once the graph's own thread
-// has marked the essential edges, builds the retainer index; meanwhile the graph's thread
-// measures distances (which need the snapshot's strings, so they stay there).
+// worker folds owned arrays into their owners' sizes, then, once the graph's own thread has
+// marked the essential edges, builds the retainer index, the dominator tree and the retained
+// sizes. Meanwhile the graph's thread measures distances and starts the digest (work that needs
+// the snapshot's strings, so it stays there).
 import type { Worker } from 'node:worker_threads';
+import { sharedMemory } from './columns.ts';
 import { CancelledError } from './format.ts';
-import { buildRetainers, PassInput, Retainers, transferOwnedSizes } from './graph-passes.ts';
+import { buildDominatorTree, buildRetainers, DominatorTree, PassInput, Retainers, transferOwnedSizes } from './graph-passes.ts';
 import { startSnapshotWorker } from './worker-start.ts';
 
 export interface GraphJob {
@@ -16,28 +18,33 @@ export interface GraphJob {
   /** Written by the graph's thread before it signals them ready. */
   essentialEdges: Uint32Array;
   retainers: Retainers;
-  /** 2 × (nodes + 1) work slots, lent by the graph's thread (memory it needs only afterwards). */
-  work: Uint32Array;
+  /** 8 × (nodes + 1) bytes lent by the graph's thread: work memory, then the retained sizes. */
+  retained: Float64Array;
   /** [essential edges ready, cancelled]. */
   signals: Int32Array;
 }
 
-export type GraphResult = { ok: true } | { ok: false; kind: 'cancelled' | 'internal'; message: string };
+/** The worker's messages: once when the sizes are folded, then its result. */
+export type GraphMessage = { kind: 'sizes folded' } | GraphResult;
+export type GraphResult = { ok: true; dominator: Uint32Array } | { ok: false; kind: 'cancelled' | 'internal'; message: string };
 
 const READY = 0;
 const CANCELLED = 1;
 
-/** In the worker: the job's two passes. */
-export function runGraphJob(job: GraphJob): GraphResult {
+/** In the worker: the job's passes. `sizesFolded` is called as soon as the sizes may be read. */
+export function runGraphJob(job: GraphJob, sizesFolded: () => void): GraphResult {
   try {
     const slots = job.input.nodeCount + 1;
-    const owner = job.work.subarray(0, slots);
-    const stack = job.work.subarray(slots, 2 * slots);
-    if (job.foldSizes) transferOwnedSizes(job.input, job.sizes, owner, stack);
+    const work = new Uint32Array(job.retained.buffer, job.retained.byteOffset, 2 * slots);
+    const owner = work.subarray(0, slots);
+    if (job.foldSizes) transferOwnedSizes(job.input, job.sizes, owner, work.subarray(slots));
+    sizesFolded();
     while (Atomics.load(job.signals, READY) === 0 && Atomics.load(job.signals, CANCELLED) === 0) Atomics.wait(job.signals, READY, 0, 100);
     if (Atomics.load(job.signals, CANCELLED) !== 0) return { ok: false, kind: 'cancelled', message: 'cancelled' };
     buildRetainers(job.input, job.essentialEdges, job.retainers, owner);
-    return { ok: true };
+    if (Atomics.load(job.signals, CANCELLED) !== 0) return { ok: false, kind: 'cancelled', message: 'cancelled' };
+    const tree = buildDominatorTree(job.input, job.essentialEdges, job.retainers, job.sizes, new Uint32Array(slots), job.retained.buffer, sharedMemory);
+    return { ok: true, dominator: tree.dominator };
   } catch (error) {
     return { ok: false, kind: 'internal', message: error instanceof Error ? (error.stack ?? error.message) : String(error) };
   }
@@ -46,15 +53,22 @@ export function runGraphJob(job: GraphJob): GraphResult {
 /** On the graph's thread: the worker running a GraphJob. */
 export class GraphHelper {
   private readonly worker: Worker;
+  private readonly folded: Promise<GraphResult | null>;
   private readonly done: Promise<GraphResult>;
 
   constructor(private readonly job: GraphJob) {
     this.worker = startSnapshotWorker(job);
     const worker = this.worker;
+    let folded!: (failure: GraphResult | null) => void;
+    this.folded = new Promise((resolve) => (folded = resolve));
     this.done = new Promise<GraphResult>((resolve) => {
-      worker.once('message', (message: GraphResult) => resolve(message));
-      worker.once('error', (error) => resolve({ ok: false, kind: 'internal', message: error.stack ?? error.message }));
-      worker.once('exit', (code) => resolve({ ok: false, kind: 'internal', message: `the graph's second thread stopped (exit ${code})` }));
+      const end = (result: GraphResult) => {
+        folded(result);
+        resolve(result);
+      };
+      worker.on('message', (message: GraphMessage) => ('ok' in message ? end(message) : folded(null)));
+      worker.once('error', (error) => end({ ok: false, kind: 'internal', message: error.stack ?? error.message }));
+      worker.once('exit', (code) => end({ ok: false, kind: 'internal', message: `the graph's second thread stopped (exit ${code})` }));
     });
   }
 
@@ -64,12 +78,16 @@ export class GraphHelper {
     Atomics.notify(this.job.signals, READY);
   }
 
-  /** Settles when both passes are done; throws what went wrong there. */
-  async finished(): Promise<void> {
-    const result = await this.done;
-    if (result.ok) return;
-    if (result.kind === 'cancelled') throw new CancelledError();
-    throw new Error(result.message);
+  /** Settles when the shallow sizes are final; throws what went wrong before. */
+  async sizesFolded(): Promise<void> {
+    const failure = await this.folded;
+    if (failure) settle(failure);
+  }
+
+  /** The dominator tree and retained sizes, when the worker is done; throws what went wrong there. */
+  async finished(): Promise<DominatorTree> {
+    const result = settle(await this.done);
+    return { dominator: result.dominator, retained: this.job.retained.subarray(0, this.job.input.nodeCount) };
   }
 
   async stop(): Promise<void> {
@@ -77,4 +95,10 @@ export class GraphHelper {
     Atomics.notify(this.job.signals, READY);
     await this.worker.terminate();
   }
+}
+
+function settle(result: GraphResult): { ok: true; dominator: Uint32Array } {
+  if (result.ok) return result;
+  if (result.kind === 'cancelled') throw new CancelledError();
+  throw new Error(result.message);
 }

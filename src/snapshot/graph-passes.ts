@@ -1,6 +1,7 @@
-// Two passes of the graph's construction that need nothing but numbers, so that on a big heap
+// The passes of the graph's construction that need nothing but numbers, so that on a big heap
 // a snapshot worker can run them on the other core (graph-helper.ts) while the graph's own
-// thread marks essential edges, measures distances and builds the dominator tree.
+// thread marks essential edges, measures distances and starts the digest.
+import { computeDominators } from './dominators.ts';
 
 /** The columns and type ids the passes read. Arrays may live in shared memory. */
 export interface PassInput {
@@ -91,4 +92,47 @@ export function transferOwnedSizes(input: PassInput, sizes: Uint32Array | Float6
     sizes[own] += sizes[n];
     sizes[n] = 0;
   }
+}
+
+export interface DominatorTree {
+  /** Each node's immediate dominator (the root's is itself). */
+  dominator: Uint32Array;
+  retained: Float64Array;
+}
+
+/**
+ * The dominator tree over the essential edges and retainers, and retained sizes summed up it.
+ * `scratch`: nodes + 1 work slots; `spare`: 8 × (nodes + 1) bytes whose start becomes the retained sizes (work memory first);
+ * `allocate`: memory for the tree (shared when another thread computes it).
+ */
+export function buildDominatorTree(
+  input: PassInput,
+  essentialEdges: Uint32Array,
+  retainers: Retainers,
+  sizes: Uint32Array | Float64Array,
+  scratch: Uint32Array,
+  spare: ArrayBufferLike,
+  allocate: (bytes: number) => ArrayBufferLike,
+): DominatorTree {
+  const { nodeCount, rootOrdinal } = input;
+  const essential = retainers.essential;
+  const graph = {
+    nodeCount,
+    rootOrdinal,
+    firstEdge: input.firstEdge,
+    firstRetainer: retainers.first,
+    retainerNode: retainers.retainerNode,
+    raw: { edgeToNode: input.edgeToNode },
+    isEssential: (e: number) => (essentialEdges[e >>> 5] & (1 << (e & 31))) !== 0,
+    isEssentialRetainer: (slot: number) => (essential[slot >>> 5] & (1 << (slot & 31))) !== 0,
+  };
+  const { dominator, order } = computeDominators(graph, scratch, spare, allocate);
+  // Children first: `order` lists parents before children.
+  const retained = new Float64Array(spare, 0, nodeCount);
+  retained.set(sizes);
+  for (let k = order.length - 1; k > 0; k--) {
+    const n = order[k];
+    if (n !== rootOrdinal) retained[dominator[n]] += retained[n];
+  }
+  return { dominator, retained };
 }

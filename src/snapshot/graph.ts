@@ -1,9 +1,8 @@
 import { isNativeContextName } from './assemble.ts';
 import { CancelledError, RawSnapshot } from './format.ts';
 import { plainMemory, SHARED_FROM_NODES, sharedMemory } from './columns.ts';
-import { computeDominators } from './dominators.ts';
 import { GraphHelper } from './graph-helper.ts';
-import { allocateRetainers, buildRetainers, PassInput, transferOwnedSizes } from './graph-passes.ts';
+import { allocateRetainers, buildDominatorTree, buildRetainers, DominatorTree, PassInput, transferOwnedSizes } from './graph-passes.ts';
 import { releaseGarbage } from './memory.ts';
 
 /** Distance given to nodes reachable only through V8's internal roots (DevTools' baseSystemDistance). */
@@ -13,6 +12,12 @@ export const UNREACHABLE = 0x7fffffff;
 export interface BuildOptions {
   onProgress?: (phase: string, fraction: number) => void;
   isCancelled?: () => boolean;
+  /**
+   * The caller's work that needs distances and final shallow sizes but no dominators or
+   * retainers (the start of the digest): on two threads it runs while the other one builds
+   * the dominator tree. `work`: nodes + 1 slots it may use until it returns.
+   */
+  beforeDominators?: (g: HeapGraph, work: Uint32Array) => void;
 }
 
 /** Node and edge type ids by name; -1 where this snapshot's V8 has no such type. */
@@ -85,8 +90,6 @@ export class HeapGraph {
    */
   firstRetainer!: Uint32Array;
   retainerNode!: Uint32Array;
-  /** Per retainer slot: whether its edge can keep the node alive. */
-  private essentialRetainers!: Uint32Array;
   /**
    * Shallow sizes, with owned internal arrays folded into their owner as DevTools shows them;
    * 64-bit only when they add up to 4 GB or more (no folded size can outgrow 32 bits then).
@@ -151,9 +154,9 @@ export class HeapGraph {
     options.onProgress?.('indexing edges', 0);
     releaseGarbage(nodeCount);
     this.buildClassNames();
-    // Two node-sized work arrays serve every phase in turn, so that a big heap's peak
-    // memory is not the sum of each phase's temporaries.
-    const scratch: [Uint32Array, Uint32Array] = [new Uint32Array(nodeCount + 1), new Uint32Array(nodeCount + 1)];
+    // Node-sized work arrays serve every phase in turn, so that a big heap's peak memory is
+    // not the sum of each phase's temporaries.
+    const queue = new Uint32Array(nodeCount + 1);
     const input = this.passInput();
     const foldSizes = this.userRoots().length > 0;
     const essential = new Uint32Array(this.allocate(4 * ((edgeCount >>> 5) + 1)));
@@ -162,21 +165,27 @@ export class HeapGraph {
     // heap every fresh megabyte costs time as well as room.
     const retained = new Float64Array(this.allocate(8 * (nodeCount + 1)));
     const helper = this.threads === 2
-      ? new GraphHelper({ kind: 'graph', input, sizes: this.selfSize, foldSizes, essentialEdges: essential, retainers, work: new Uint32Array(retained.buffer), signals: new Int32Array(sharedMemory(8)) })
+      ? new GraphHelper({ kind: 'graph', input, sizes: this.selfSize, foldSizes, essentialEdges: essential, retainers, retained, signals: new Int32Array(sharedMemory(8)) })
       : null;
+    let tree: DominatorTree;
     try {
       options.onProgress?.('marking essential edges', 0.1);
-      this.essential = this.buildEssentialEdges(this.markPageOwned(scratch[0]), essential);
+      this.essential = this.buildEssentialEdges(this.markPageOwned(queue), essential);
       check();
       if (helper) {
-        // The other thread builds the retainers while this one measures distances.
+        // The other thread builds the retainers and the dominator tree while this one measures
+        // distances and does the caller's work that needs no dominators.
         helper.essentialEdgesReady();
         options.onProgress?.('distances', 0.2);
-        this.distance = this.computeDistances(scratch[0]);
+        this.distance = this.computeDistances(queue);
         check();
-        options.onProgress?.('indexing retainers', 0.4);
-        await helper.finished();
+        await helper.sizesFolded();
+        options.onProgress?.('dominators', 0.4);
+        options.beforeDominators?.(this, queue);
+        check();
+        tree = await helper.finished();
       } else {
+        const scratch: [Uint32Array, Uint32Array] = [queue, new Uint32Array(nodeCount + 1)];
         options.onProgress?.('indexing retainers', 0.2);
         buildRetainers(input, essential, retainers, scratch[1]);
         check();
@@ -185,20 +194,19 @@ export class HeapGraph {
         options.onProgress?.('distances', 0.4);
         this.distance = this.computeDistances(scratch[0]);
         check();
+        options.beforeDominators?.(this, scratch[0]);
+        check();
+        options.onProgress?.('dominators', 0.5);
+        releaseGarbage(nodeCount);
+        tree = buildDominatorTree(input, essential, retainers, this.selfSize, scratch[1], retained.buffer, plainMemory);
       }
     } finally {
       await helper?.stop();
     }
     this.firstRetainer = retainers.first;
     this.retainerNode = retainers.retainerNode;
-    this.essentialRetainers = retainers.essential;
-    options.onProgress?.('dominators', 0.5);
-    releaseGarbage(nodeCount);
-    const { dominator, order } = computeDominators(this, scratch, retained.buffer);
-    this.dominator = dominator;
-    check();
-    options.onProgress?.('retained sizes', 0.9);
-    this.retainedSize = this.computeRetainedSizes(order, retained.subarray(0, nodeCount));
+    this.dominator = tree.dominator;
+    this.retainedSize = tree.retained;
     options.onProgress?.('done', 1);
   }
 
@@ -310,10 +318,6 @@ export class HeapGraph {
   }
 
   // --- construction ----------------------------------------------------------------------
-
-  isEssentialRetainer(slot: number): boolean {
-    return (this.essentialRetainers[slot >>> 5] & (1 << (slot & 31))) !== 0;
-  }
 
   /** The strongest edge from `from` to `to`: not weak, properties and variables first; -1 if none. */
   edgeBetween(from: number, to: number): number {
@@ -535,16 +539,5 @@ export class HeapGraph {
         queue[length++] = t;
       }
     }
-  }
-
-  /** Sums self sizes up the dominator tree, children first: `order` lists parents before children. */
-  private computeRetainedSizes(order: Uint32Array, retained: Float64Array): Float64Array {
-    const { dominator, selfSize, rootOrdinal } = this;
-    retained.set(selfSize);
-    for (let k = order.length - 1; k > 0; k--) {
-      const n = order[k];
-      if (n !== rootOrdinal) retained[dominator[n]] += retained[n];
-    }
-    return retained;
   }
 }

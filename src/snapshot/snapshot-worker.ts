@@ -6,4 +6,5 @@ import type { SectionJob } from './parallel-read.ts';
 import { readSections } from './section-reader.ts';
 
 const job = workerData as SectionJob | GraphJob;
-parentPort!.postMessage(job.kind === 'graph' ? runGraphJob(job) : readSections(job));
+const port = parentPort!;
+port.postMessage(job.kind === 'graph' ? runGraphJob(job, () => port.postMessage({ kind: 'sizes folded' })) : readSections(job));

@@ -1,5 +1,5 @@
 // The engine's answers recomputed the plain way, to check that its fast paths (the parallel
-// reader, Lengauer–Tarjan with borrowed buffers, the series of digests) keep them: the file
+// reader, Semi-NCA with borrowed buffers, the series of digests) keep them: the file
 // read with JSON.parse, dominators by the iterative algorithm of Cooper, Harvey and Kennedy
 // ("A Simple, Fast Dominance Algorithm"), retained sizes summed over the dominator tree.
 // Which edges hold and each node's shallow size are the engine's rules, taken from its graph

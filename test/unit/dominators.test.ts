@@ -106,7 +106,7 @@ function random(seed: number) {
   };
 }
 
-test('Lengauer–Tarjan agrees with the naive definition on random graphs', async () => {
+test('Semi-NCA agrees with the naive definition on random graphs', async () => {
   for (let trial = 0; trial < 150; trial++) {
     const rnd = random(trial + 1);
     const count = 2 + Math.floor(rnd() * 40);
