@@ -1,7 +1,7 @@
 import { HeapGraph, SYSTEM_DISTANCE } from '../snapshot/graph.ts';
 import { SourceLocator } from '../snapshot/locations.ts';
 import { COLLECTION_KINDS, collectionOf } from './collections.ts';
-import { collectGroups, Group } from './groups.ts';
+import { collectGroups, Group, groupCandidates } from './groups.ts';
 import { classCounts, classSummary, ClassTotals } from './summary.ts';
 
 /**
@@ -33,6 +33,8 @@ export interface DigestStart {
   /** Node ordinals by ascending id. */
   order: Uint32Array;
   classes: Map<number, ClassTotals>;
+  /** What the groups are made of (`groupCandidates`). */
+  groupCandidates: Uint32Array;
   collectionIds: Uint32Array;
   collectionEntries: Uint32Array;
   collectionKinds: Uint8Array;
@@ -61,6 +63,7 @@ export function startDigest(g: HeapGraph, work?: Uint32Array): DigestStart {
   return {
     order,
     classes: classCounts(g),
+    groupCandidates: groupCandidates(g),
     collectionIds: Uint32Array.from(colIds),
     collectionEntries: Uint32Array.from(colEntries),
     collectionKinds: Uint8Array.from(colKinds),
@@ -96,7 +99,7 @@ export function finishDigest(g: HeapGraph, start: DigestStart, locator: SourceLo
     collectionIds: start.collectionIds,
     collectionEntries: start.collectionEntries,
     collectionKinds: start.collectionKinds,
-    groups: collectGroups(g, locator),
+    groups: collectGroups(g, locator, start.groupCandidates),
     timeline: allocationTimeline(g, ids, shallowById),
   };
 }

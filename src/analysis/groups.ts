@@ -107,12 +107,32 @@ function bufferHolder(g: HeapGraph, n: number, isCollection: (h: number) => bool
 }
 
 /**
+ * The nodes `collectGroups` looks at: backing stores, timers, promises, suspended functions.
+ * Found without the dominator tree, so that this scan of the whole heap can run while the
+ * tree is built.
+ */
+export function groupCandidates(g: HeapGraph): Uint32Array {
+  const { object, native } = g.nodeTypes;
+  const found: number[] = [];
+  for (let n = 0; n < g.nodeCount; n++) {
+    const t = g.raw.nodeType[n];
+    if (t === native ? g.name(n) === 'system / JSArrayBufferData' : t === object && (isTimerOrPromise(g, n) || generatorFunction(g, n) >= 0)) found.push(n);
+  }
+  return Uint32Array.from(found);
+}
+
+function isTimerOrPromise(g: HeapGraph, n: number): boolean {
+  const cls = g.classIndexOf(n);
+  return g.nameIs(cls, KNOWN.Timeout) || g.nameIs(cls, KNOWN.Promise);
+}
+
+/**
  * Live timers by callback, suspended async functions and pending promises by function,
  * and ArrayBuffer backing stores (memory outside the JS heap) by the object holding them.
+ * `candidates`: from `groupCandidates`.
  */
-export function collectGroups(g: HeapGraph, locator: SourceLocator): Map<string, Group> {
+export function collectGroups(g: HeapGraph, locator: SourceLocator, candidates: Uint32Array): Map<string, Group> {
   const table = new GroupTable();
-  const { object, native } = g.nodeTypes;
   // Ten thousand buffers in one Map all ask about the same Map: answer once.
   const collections = new Map<number, boolean>();
   const isCollection = (h: number) => {
@@ -120,9 +140,8 @@ export function collectGroups(g: HeapGraph, locator: SourceLocator): Map<string,
     if (known === undefined) collections.set(h, (known = collectionOf(g, h) !== null));
     return known;
   };
-  for (let n = 0; n < g.nodeCount; n++) {
-    const t = g.raw.nodeType[n];
-    if (t === native && g.name(n) === 'system / JSArrayBufferData') {
+  for (const n of candidates) {
+    if (g.raw.nodeType[n] === g.nodeTypes.native) {
       const holder = bufferHolder(g, n, isCollection);
       table.add(
         'external',
@@ -132,7 +151,6 @@ export function collectGroups(g: HeapGraph, locator: SourceLocator): Map<string,
       );
       continue;
     }
-    if (t !== object) continue;
     const cls = g.classIndexOf(n);
     if (g.nameIs(cls, KNOWN.Timeout)) {
       const callback = g.child(n, '_onTimeout');

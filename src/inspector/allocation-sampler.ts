@@ -17,8 +17,32 @@ export interface SamplingWindow {
   seconds: number;
 }
 
-export function samplingWindow(profile: Protocol.HeapProfiler.SamplingHeapProfile, seconds: number): SamplingWindow {
-  return { totals: totalsByFunction(profile), seconds: Math.max(0.001, seconds) };
+/** `madeUpTo`: count only the samples of allocations up to this ordinal (V8 numbers them in time order). */
+export function samplingWindow(profile: Protocol.HeapProfiler.SamplingHeapProfile, seconds: number, madeUpTo = Infinity): SamplingWindow {
+  return { totals: totalsByFunction(profile, madeUpTo), seconds: Math.max(0.001, seconds) };
+}
+
+/** The newest sample's ordinal; -1 if none. */
+function lastOrdinal(profile: Protocol.HeapProfiler.SamplingHeapProfile): number {
+  let last = -1;
+  for (const sample of profile.samples) last = Math.max(last, sample.ordinal);
+  return last;
+}
+
+/** Per profile node, the share of its samples made up to `madeUpTo` (nodes with all of them are left out). */
+function sharesMadeUpTo(profile: Protocol.HeapProfiler.SamplingHeapProfile, madeUpTo: number): Map<number, number> {
+  const all = new Map<number, number>();
+  const kept = new Map<number, number>();
+  for (const { nodeId, size, ordinal } of profile.samples) {
+    all.set(nodeId, (all.get(nodeId) ?? 0) + size);
+    if (ordinal <= madeUpTo) kept.set(nodeId, (kept.get(nodeId) ?? 0) + size);
+  }
+  const shares = new Map<number, number>();
+  for (const [nodeId, bytes] of all) {
+    const share = (kept.get(nodeId) ?? 0) / bytes;
+    if (share < 1) shares.set(nodeId, share);
+  }
+  return shares;
 }
 
 /** Code of the program's own (its dependencies included): not Node's, not V8's builtins. */
@@ -32,19 +56,21 @@ function isProgramFrame(frame: Protocol.Runtime.CallFrame): boolean {
  * them (`Buffer.alloc` in `record()` is `record()`'s). Which of those frames V8 shows differs
  * between versions (what gets inlined), so a program's sites would otherwise come and go.
  */
-function totalsByFunction(profile: Protocol.HeapProfiler.SamplingHeapProfile): Totals {
+function totalsByFunction(profile: Protocol.HeapProfiler.SamplingHeapProfile, madeUpTo: number): Totals {
   const totals: Totals = new Map();
+  const shares = madeUpTo === Infinity ? null : sharesMadeUpTo(profile, madeUpTo);
   const stack: { node: Protocol.HeapProfiler.SamplingHeapProfileNode; caller: Protocol.Runtime.CallFrame | null }[] = [{ node: profile.head, caller: null }];
   while (stack.length) {
     const { node, caller } = stack.pop()!;
     const frame = isProgramFrame(node.callFrame) ? node.callFrame : caller;
     for (const child of node.children) stack.push({ node: child, caller: frame });
-    if (node.selfSize === 0 || !frame) continue;
+    const bytes = node.selfSize * (shares?.get(node.id) ?? 1);
+    if (bytes === 0 || !frame) continue;
     const { url, lineNumber, columnNumber, functionName } = frame;
     const key = `${url}:${lineNumber}:${columnNumber}:${functionName}`;
     const entry = totals.get(key);
-    if (entry) entry.bytes += node.selfSize;
-    else totals.set(key, { frame, bytes: node.selfSize });
+    if (entry) entry.bytes += bytes;
+    else totals.set(key, { frame, bytes });
   }
   return totals;
 }
@@ -109,10 +135,16 @@ export class AllocationSampler {
     if (!mode) return;
     this.running = null;
     if (this.session.isClosed) return;
-    // "Still alive" must not count garbage that simply wasn't collected yet.
-    if (mode === 'inuse') await this.session.send('HeapProfiler.collectGarbage');
+    // "Still alive" must not count garbage that simply wasn't collected yet, nor what the
+    // program made after the collection (it runs between two commands): only samples older
+    // than the collection are judged.
+    let madeUpTo = Infinity;
+    if (mode === 'inuse') {
+      madeUpTo = lastOrdinal((await this.session.send('HeapProfiler.getSamplingProfile')).profile);
+      await this.session.send('HeapProfiler.collectGarbage');
+    }
     const { profile } = await this.session.send('HeapProfiler.stopSampling');
-    const window = samplingWindow(profile, (Date.now() - this.startedAt) / 1000);
+    const window = samplingWindow(profile, (Date.now() - this.startedAt) / 1000, madeUpTo);
     if (mode === 'alloc') this.alloc = window;
     else this.inuse = window;
   }

@@ -304,6 +304,15 @@ export class HeapGraph {
 
   /** Nodes immediately dominated by `n`. */
   dominated(n: number): Uint32Array {
+    const { first, list } = this.dominatorChildren();
+    return list.subarray(first[n], first[n + 1]);
+  }
+
+  /**
+   * The dominator tree downwards: the nodes `n` immediately dominates are list[first[n] ..
+   * first[n+1]-1]. For walks over the whole tree, which can't afford a subarray per node.
+   */
+  dominatorChildren(): { first: Uint32Array; list: Uint32Array } {
     if (!this.dominatedFirst || !this.dominatedList) {
       const first = new Uint32Array(this.nodeCount + 1);
       for (let v = 0; v < this.nodeCount; v++) if (v !== this.rootOrdinal) first[this.dominator[v] + 1]++;
@@ -314,7 +323,7 @@ export class HeapGraph {
       this.dominatedFirst = first;
       this.dominatedList = list;
     }
-    return this.dominatedList.subarray(this.dominatedFirst[n], this.dominatedFirst[n + 1]);
+    return { first: this.dominatedFirst, list: this.dominatedList };
   }
 
   // --- construction ----------------------------------------------------------------------

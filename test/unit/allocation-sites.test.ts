@@ -77,3 +77,30 @@ test("bytes allocated inside Node's code or V8's builtins count for the program'
     'an allocation with no program frame above it belongs to nobody in the program',
   );
 });
+
+test('what the program made after the collection is not counted as kept: only samples up to the last ordinal before it', () => {
+  // handle's objects were all made before the collection; render made one of its two after it
+  // (the program runs between the collection and the end of sampling), and build only after.
+  const build = frame('build', APP, 29);
+  const handleNode = node(handle, 3000);
+  const renderNode = node(render, 2000);
+  const buildNode = node(build, 1000);
+  const window = samplingWindow(
+    {
+      head: node(frame('(root)', '', -1), 0, [handleNode, renderNode, buildNode]),
+      samples: [
+        { nodeId: handleNode.id, size: 1500, ordinal: 1 },
+        { nodeId: handleNode.id, size: 1500, ordinal: 2 },
+        { nodeId: renderNode.id, size: 1000, ordinal: 3 },
+        { nodeId: renderNode.id, size: 1000, ordinal: 5 },
+        { nodeId: buildNode.id, size: 1000, ordinal: 6 },
+      ],
+    },
+    1,
+    4,
+  );
+  assert.deepEqual(
+    mergeWindows(null, window).map((s) => [s.functionName, s.inuseBytesPerSec]),
+    [['handle', 3000], ['render', 1000]],
+  );
+});
