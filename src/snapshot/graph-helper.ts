@@ -1,12 +1,12 @@
 // The graph's second thread. On a big heap whose columns are in shared memory, a snapshot
-// worker folds owned arrays into their owners' sizes, then, once the graph's own thread has
-// marked the essential edges, builds the retainer index, the dominator tree and the retained
-// sizes. Meanwhile the graph's thread measures distances and starts the digest (work that needs
-// the snapshot's strings, so it stays there).
+// worker folds owned arrays into their owners' sizes and counts each node's retainers, then,
+// once the graph's own thread has marked the essential edges, fills the retainer index and
+// builds the dominator tree and the retained sizes. Meanwhile the graph's thread measures
+// distances and starts the digest (work that needs the snapshot's strings, so it stays there).
 import type { Worker } from 'node:worker_threads';
 import { sharedMemory } from './columns.ts';
 import { CancelledError } from './format.ts';
-import { buildDominatorTree, buildRetainers, DominatorTree, PassInput, Retainers, transferOwnedSizes } from './graph-passes.ts';
+import { buildDominatorTree, countRetainers, DominatorTree, fillRetainers, PassInput, Retainers, transferOwnedSizes } from './graph-passes.ts';
 import { startSnapshotWorker } from './worker-start.ts';
 
 export interface GraphJob {
@@ -39,9 +39,10 @@ export function runGraphJob(job: GraphJob, sizesFolded: () => void): GraphResult
     const owner = work.subarray(0, slots);
     if (job.foldSizes) transferOwnedSizes(job.input, job.sizes, owner, work.subarray(slots));
     sizesFolded();
+    countRetainers(job.input, job.retainers);
     while (Atomics.load(job.signals, READY) === 0 && Atomics.load(job.signals, CANCELLED) === 0) Atomics.wait(job.signals, READY, 0, 100);
     if (Atomics.load(job.signals, CANCELLED) !== 0) return { ok: false, kind: 'cancelled', message: 'cancelled' };
-    buildRetainers(job.input, job.essentialEdges, job.retainers, owner);
+    fillRetainers(job.input, job.essentialEdges, job.retainers, owner);
     if (Atomics.load(job.signals, CANCELLED) !== 0) return { ok: false, kind: 'cancelled', message: 'cancelled' };
     const tree = buildDominatorTree(job.input, job.essentialEdges, job.retainers, job.sizes, new Uint32Array(slots), job.retained.buffer, sharedMemory);
     return { ok: true, dominator: tree.dominator };

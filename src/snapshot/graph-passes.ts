@@ -32,12 +32,21 @@ export function allocateRetainers(nodeCount: number, edgeCount: number, allocate
   };
 }
 
-/** Retainers by node, in ascending order, from the edges and the bits of essential edges. `fill`: nodeCount work slots. */
-export function buildRetainers(input: PassInput, essentialEdges: Uint32Array, out: Retainers, fill: Uint32Array): void {
-  const { nodeCount, edgeCount, firstEdge, edgeToNode: to } = input;
-  const { first, retainerNode, essential } = out;
+/** Where each node's retainers will start (`first`): needs only the edges, not which are essential. */
+export function countRetainers(input: PassInput, out: Retainers): void {
+  const { nodeCount, edgeCount, edgeToNode: to } = input;
+  const { first } = out;
   for (let e = 0; e < edgeCount; e++) first[to[e] + 1]++;
   for (let n = 0; n < nodeCount; n++) first[n + 1] += first[n];
+}
+
+/**
+ * Retainers by node, in ascending order, with the bits of essential edges, after
+ * `countRetainers`. `fill`: nodeCount work slots.
+ */
+export function fillRetainers(input: PassInput, essentialEdges: Uint32Array, out: Retainers, fill: Uint32Array): void {
+  const { nodeCount, firstEdge, edgeToNode: to } = input;
+  const { first, retainerNode, essential } = out;
   fill.set(first.subarray(0, nodeCount));
   for (let n = 0; n < nodeCount; n++) {
     for (let e = firstEdge[n], end = firstEdge[n + 1]; e < end; e++) {

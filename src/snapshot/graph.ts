@@ -2,7 +2,7 @@ import { isNativeContextName } from './assemble.ts';
 import { CancelledError, RawSnapshot } from './format.ts';
 import { plainMemory, SHARED_FROM_NODES, sharedMemory } from './columns.ts';
 import { GraphHelper } from './graph-helper.ts';
-import { allocateRetainers, buildDominatorTree, buildRetainers, DominatorTree, PassInput, transferOwnedSizes } from './graph-passes.ts';
+import { allocateRetainers, buildDominatorTree, countRetainers, DominatorTree, fillRetainers, PassInput, transferOwnedSizes } from './graph-passes.ts';
 import { releaseGarbage } from './memory.ts';
 
 /** Distance given to nodes reachable only through V8's internal roots (DevTools' baseSystemDistance). */
@@ -187,7 +187,8 @@ export class HeapGraph {
       } else {
         const scratch: [Uint32Array, Uint32Array] = [queue, new Uint32Array(nodeCount + 1)];
         options.onProgress?.('indexing retainers', 0.2);
-        buildRetainers(input, essential, retainers, scratch[1]);
+        countRetainers(input, retainers);
+        fillRetainers(input, essential, retainers, scratch[1]);
         check();
         if (foldSizes) transferOwnedSizes(input, this.selfSize, scratch[0], scratch[1]);
         check();
