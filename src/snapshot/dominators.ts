@@ -28,11 +28,11 @@ export interface DominatorInput {
 export function computeDominators(
   g: DominatorInput,
   /** A node-sized work array (nodes + 1 slots). */
-  scratch: Uint32Array = new Uint32Array(g.nodeCount + 1),
+  scratch: Uint32Array,
   /** At least 8 × (nodes + 1) bytes the caller needs only afterwards: two work arrays live there meanwhile. */
-  spare: ArrayBufferLike = new ArrayBuffer(8 * (g.nodeCount + 1)),
+  spare: ArrayBufferLike,
   /** Memory for the dominators (shared when another thread computes them). */
-  allocate: (bytes: number) => ArrayBufferLike = (bytes) => new ArrayBuffer(bytes),
+  allocate: (bytes: number) => ArrayBufferLike,
 ): { dominator: Uint32Array; order: Uint32Array } {
   const count = g.nodeCount;
   const { firstEdge, firstRetainer, retainerNode } = g;

@@ -111,8 +111,8 @@ export interface DominatorTree {
 
 /**
  * The dominator tree over the essential edges and retainers, and retained sizes summed up it.
- * `scratch`: nodes + 1 work slots; `spare`: 8 × (nodes + 1) bytes whose start becomes the retained sizes (work memory first);
- * `allocate`: memory for the tree (shared when another thread computes it).
+ * `scratch`: nodes + 1 work slots; `spare`: 8 × (nodes + 1) bytes, work memory first, then
+ * the retained sizes; `allocate`: memory for the tree (shared when another thread builds it).
  */
 export function buildDominatorTree(
   input: PassInput,
