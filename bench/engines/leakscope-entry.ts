@@ -3,3 +3,4 @@
 export { readSnapshotFile } from '../../src/snapshot/snapshot-file.ts';
 export { HeapGraph } from '../../src/snapshot/graph.ts';
 export { SnapshotSeries } from '../../src/analysis/analyze.ts';
+export { quietLogger } from '../../src/common/logger.ts';

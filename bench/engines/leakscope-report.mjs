@@ -4,13 +4,13 @@
 import { createRequire } from 'node:module';
 import { args, now, report } from './common.mjs';
 
-const { readSnapshotFile, SnapshotSeries } = createRequire(import.meta.url)('../out/leakscope.cjs');
+const { readSnapshotFile, SnapshotSeries, quietLogger } = createRequire(import.meta.url)('../out/leakscope.cjs');
 const { file } = args();
 
 const t0 = now();
 const raw = await readSnapshotFile(file);
 const t1 = now();
-const series = new SnapshotSeries();
+const series = new SnapshotSeries(quietLogger);
 // On a big heap the dominator tree is built on the other thread from 'dominators' on, while
 // this one starts the digest; the graph is done when the rest of the digest ('summarizing') starts.
 let treeStart = null;

@@ -1,5 +1,7 @@
 import { statSync } from 'node:fs';
-import { CancelledError, RawSnapshot } from '../snapshot/format.ts';
+import { throwIfCancelled } from '../common/errors.ts';
+import { Logger, quietLogger } from '../common/logger.ts';
+import { RawSnapshot } from '../snapshot/format.ts';
 import { HeapGraph } from '../snapshot/graph.ts';
 import { isOwnCode, SourceLocator, urlToFile } from '../snapshot/locations.ts';
 import { readSnapshotFile } from '../snapshot/snapshot-file.ts';
@@ -26,7 +28,7 @@ export interface AnalysisProgress {
 export interface AnalyzeOptions {
   top?: number;
   onProgress?: (progress: AnalysisProgress) => void;
-  isCancelled?: () => boolean;
+  signal?: AbortSignal;
 }
 
 /** One snapshot reduced to what comparisons need, with the file it came from. */
@@ -44,6 +46,8 @@ interface Newest {
   g: HeapGraph;
   locator: SourceLocator;
   maps: SourceMaps;
+  /** What of the snapshot could not be read and was left out. */
+  notes: string[];
 }
 
 /** Digests kept at most: a long watch takes more snapshots than any report compares. */
@@ -64,26 +68,28 @@ export class SnapshotSeries {
   private readonly digests = new Map<string, Digested>();
   private newest: Newest | null = null;
 
+  constructor(private readonly logger: Logger) {}
+
   /** Takes a parsed snapshot of `file`: its graph becomes the newest, its digest is kept. */
   async add(file: string, raw: RawSnapshot, options: AnalyzeOptions = {}, at = { index: 0, files: 1 }): Promise<void> {
     const report = (phase: string, fraction: number) => options.onProgress?.({ file: at.index, files: at.files, phase, fraction });
-    const cancelled = () => options.isCancelled?.() ?? false;
     this.newest = null;
     // The digest starts while the other thread builds the dominator tree.
     let start: DigestStart | undefined;
     const beforeDominators = (graph: HeapGraph, work: Uint32Array) => {
       start = startDigest(graph, work);
     };
-    const g = await HeapGraph.build(raw, { onProgress: report, isCancelled: cancelled, beforeDominators });
-    if (cancelled()) throw new CancelledError();
+    const g = await HeapGraph.build(raw, { onProgress: report, signal: options.signal, beforeDominators });
+    throwIfCancelled(options.signal);
     report('summarizing', 0);
-    const maps = new SourceMaps();
+    for (const note of raw.notes) this.logger.warn(`${file}: ${note}`);
+    const maps = new SourceMaps(this.logger);
     const locator = new SourceLocator(g, (location) => maps.resolve(location));
     const digest = finishDigest(g, start!, locator);
     this.digests.delete(file);
     this.digests.set(file, { file, stamp: stampOf(file) ?? '', fileBytes: statSync(file).size, digest });
     while (this.digests.size > MAX_DIGESTS) this.digests.delete(this.digests.keys().next().value!);
-    this.newest = { file, g, locator, maps };
+    this.newest = { file, g, locator, maps, notes: raw.notes };
   }
 
   /** Questions about `file`: its graph, from memory if it is the newest, else read now. */
@@ -104,7 +110,8 @@ export class SnapshotSeries {
       entries.push(entry);
     }
     const newest = this.newest!;
-    return reportOf(entries, newest.g, newest.locator, this.sourceCode(newest), options.top ?? 20);
+    const report = reportOf(entries, newest.g, newest.locator, this.sourceCode(newest), options.top ?? 20);
+    return { ...report, notes: [...newest.notes, ...newest.maps.notes()] };
   }
 
   private async read(file: string, options: AnalyzeOptions, at: { index: number; files: number }): Promise<Digested> {
@@ -112,7 +119,7 @@ export class SnapshotSeries {
     this.newest = null;
     const raw = await readSnapshotFile(file, {
       onProgress: (read, total) => options.onProgress?.({ file: at.index, files: at.files, phase: 'parsing', fraction: read / total }),
-      isCancelled: options.isCancelled,
+      signal: options.signal,
     });
     await this.add(file, raw, options, at);
     return this.digests.get(file)!;
@@ -128,12 +135,12 @@ export class SnapshotSeries {
   }
 }
 
-/** Analyses one or more snapshots of one process, oldest first, from nothing. */
+/** Analyses one or more snapshots of one process, oldest first, from nothing (what was left out is in the report's notes). */
 export function analyzeSnapshots(files: string[], options: AnalyzeOptions = {}): Promise<AnalysisReport> {
-  return new SnapshotSeries().analyze(files, options);
+  return new SnapshotSeries(quietLogger).analyze(files, options);
 }
 
-function reportOf(entries: Digested[], g: HeapGraph, loc: SourceLocator, code: SourceCode, top: number): AnalysisReport {
+function reportOf(entries: Digested[], g: HeapGraph, loc: SourceLocator, code: SourceCode, top: number): Omit<AnalysisReport, 'notes'> {
   const digests = entries.map((e) => e.digest);
   const infos: SnapshotInfo[] = entries.map(({ file, fileBytes, digest }, k) => ({
     file,

@@ -1,23 +1,15 @@
 import { totalmem } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { CancelledError, LeakscopeError } from '../common/errors.ts';
+import type { Logger } from '../common/logger.ts';
 import type { AnalysisProgress } from './analyze.ts';
-import { ErrorKind, FromWorker, MethodName, StreamMessage, WorkerData, WorkerMethods } from './protocol.ts';
+import { FromWorker, MethodName, OkReply, StreamMessage, WorkerData, WorkerError, WorkerMethods } from './protocol.ts';
 
 const MIN_HEAP_MB = 256;
 
-export class AnalysisError extends Error {
-  override readonly name = 'AnalysisError';
-  constructor(
-    readonly kind: ErrorKind,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
+/** A request waiting for its reply, which must be of its method. */
 interface Pending {
-  resolve: (value: never) => void;
-  reject: (error: AnalysisError) => void;
+  settle(reply: OkReply | { err: WorkerError }): void;
   onProgress?: (progress: AnalysisProgress) => void;
 }
 
@@ -38,6 +30,8 @@ export interface SnapshotStream {
 export interface ClientOptions {
   /** The built worker script (dist/worker.js). */
   workerPath: string;
+  /** Where the worker's log lines and its crashes go. */
+  logger: Logger;
   /** Memory the analysis may use, in MB; default three quarters of the machine's. */
   memoryBudgetMb?: number;
 }
@@ -52,19 +46,41 @@ export class AnalysisClient {
   private nextStream = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly cancel = new SharedArrayBuffer(4);
-  private readonly budgetMb: number;
+  private budgetMb: number;
+  /** A new budget waits for the worker to be idle: it applies from the next worker on. */
+  private restartWhenIdle = false;
 
   constructor(private readonly options: ClientOptions) {
-    this.budgetMb = options.memoryBudgetMb ?? Math.floor((totalmem() / 1024 / 1024) * 0.75);
+    this.budgetMb = budgetOf(options.memoryBudgetMb);
+  }
+
+  /** From the next request on (a busy worker finishes first, under the old budget). */
+  setMemoryBudget(memoryBudgetMb: number | undefined): void {
+    this.budgetMb = budgetOf(memoryBudgetMb);
+    this.restartWhenIdle = this.worker !== null;
+    this.restartIfIdle();
+  }
+
+  private restartIfIdle(): void {
+    if (!this.restartWhenIdle || this.pending.size > 0) return;
+    this.restartWhenIdle = false;
+    const worker = this.worker;
+    this.worker = null;
+    void worker?.terminate();
   }
 
   request<M extends MethodName>(method: M, params: WorkerMethods[M]['params'], options: RequestOptions = {}): Promise<WorkerMethods[M]['result']> {
     const id = this.nextId++;
     const worker = this.ensureWorker();
     return new Promise<WorkerMethods[M]['result']>((resolve, reject) => {
-      if (options.signal?.aborted) return reject(new AnalysisError('cancelled', 'cancelled'));
+      if (options.signal?.aborted) return reject(new CancelledError());
       options.signal?.addEventListener('abort', () => Atomics.store(new Int32Array(this.cancel), 0, id), { once: true });
-      this.pending.set(id, { resolve: resolve as (value: never) => void, reject, onProgress: options.onProgress });
+      const settle = (reply: OkReply | { err: WorkerError }) => {
+        if ('err' in reply) reject(reply.err.kind === 'cancelled' ? new CancelledError() : new LeakscopeError(reply.err.kind, reply.err.message));
+        else if (isReplyOf(method, reply)) resolve(reply.ok);
+        else reject(new LeakscopeError('internal', `the worker answered ${method} as ${reply.method}`));
+      };
+      this.pending.set(id, { settle, onProgress: options.onProgress });
       // Keep the host alive while work is pending, and only then.
       worker.ref();
       worker.postMessage({ type: 'request', id, method, params });
@@ -88,7 +104,7 @@ export class AnalysisClient {
   async dispose(): Promise<void> {
     const worker = this.worker;
     this.worker = null;
-    this.failAll(new AnalysisError('cancelled', 'the analysis was stopped'));
+    this.failAll({ kind: 'cancelled', message: 'cancelled' });
     await worker?.terminate();
   }
 
@@ -105,24 +121,29 @@ export class AnalysisClient {
     });
     worker.unref();
     worker.on('message', (message: FromWorker) => this.onMessage(message));
+    // A worker let go on purpose (dispose, a new budget) fails nothing of its successor's.
     worker.on('error', (error: Error & { code?: string }) => {
+      if (this.worker !== worker) return;
       this.worker = null;
       const outOfMemory = error.code === 'ERR_WORKER_OUT_OF_MEMORY' || /out of memory/i.test(error.message);
+      this.options.logger.error('the analysis worker failed', error);
       this.failAll(
         outOfMemory
-          ? new AnalysisError('memory', `the analysis ran out of memory (budget ${this.budgetMb} MB): close other programs, or raise the budget`)
-          : new AnalysisError('internal', `the analysis worker crashed: ${error.message}`),
+          ? { kind: 'memory', message: `the analysis ran out of memory (budget ${this.budgetMb} MB): close other programs, or raise the budget` }
+          : { kind: 'internal', message: `the analysis worker crashed: ${error.message}` },
       );
     });
     worker.on('exit', (code) => {
-      if (this.worker === worker) this.worker = null;
-      if (this.pending.size) this.failAll(new AnalysisError('internal', `the analysis worker stopped (exit code ${code})`));
+      if (this.worker !== worker) return;
+      this.worker = null;
+      if (this.pending.size) this.failAll({ kind: 'internal', message: `the analysis worker stopped (exit code ${code})` });
     });
     this.worker = worker;
     return worker;
   }
 
   private onMessage(message: FromWorker): void {
+    if (message.type === 'log') return this.options.logger[message.level](`analysis: ${message.message}`);
     const pending = this.pending.get(message.id);
     if (!pending) return;
     if (message.type === 'progress') {
@@ -131,12 +152,21 @@ export class AnalysisClient {
     }
     this.pending.delete(message.id);
     if (this.pending.size === 0) this.worker?.unref();
-    if ('ok' in message) pending.resolve(message.ok as never);
-    else pending.reject(new AnalysisError(message.err.kind, message.err.message));
+    this.restartIfIdle();
+    if ('err' in message && message.err.kind === 'internal') this.options.logger.error(`analysis failed: ${message.err.message}`);
+    pending.settle(message);
   }
 
-  private failAll(error: AnalysisError): void {
-    for (const pending of this.pending.values()) pending.reject(error);
+  private failAll(err: WorkerError): void {
+    for (const pending of this.pending.values()) pending.settle({ err });
     this.pending.clear();
   }
+}
+
+function budgetOf(memoryBudgetMb: number | undefined): number {
+  return memoryBudgetMb ?? Math.floor((totalmem() / 1024 / 1024) * 0.75);
+}
+
+function isReplyOf<M extends MethodName>(method: M, reply: OkReply): reply is OkReply<M> {
+  return reply.method === method;
 }

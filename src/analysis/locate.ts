@@ -1,9 +1,8 @@
 import { pathToFileURL } from 'node:url';
-import { HeapGraph } from '../snapshot/graph.ts';
+import { HeapGraph, PathStep } from '../snapshot/graph.ts';
 import { isOwnCode, isUserScript, SourceLocator } from '../snapshot/locations.ts';
 import { Holder, SourceCode } from '../source/source-code.ts';
 import { capturingClosure, isContext } from './describe.ts';
-import type { PathStep } from './paths.ts';
 import { SourceRef, sourceRef } from './report.ts';
 
 /**

@@ -1,16 +1,10 @@
 import { basename } from 'node:path';
 import { SourceCode } from '../source/source-code.ts';
-import { HeapGraph } from '../snapshot/graph.ts';
+import { HeapGraph, PathStep } from '../snapshot/graph.ts';
 import { isUserScript, SourceLocator } from '../snapshot/locations.ts';
 import { capturingClosure, edgeLabel, isContext, isInternalNode, nodeLabel } from './describe.ts';
 import { declarationOf } from './locate.ts';
 import { SourceRef, sourceRef } from './report.ts';
-
-/** One hop of a retainer path: `edge` leads from the previous step's node into `node` (-1 at the start). */
-export interface PathStep {
-  node: number;
-  edge: number;
-}
 
 const MAX_STEPS = 200;
 

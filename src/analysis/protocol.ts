@@ -1,5 +1,8 @@
 // Messages between the analysis worker and whoever hosts it (the CLI, the extension host).
-// Every request has an id; every reply is {ok} or {err}; progress events carry the request id.
+// Every request has an id; every reply names its method and is {ok} with that method's
+// result, or {err}; progress events carry the request id; log lines go to the host's logger.
+import type { ErrorKind } from '../common/errors.ts';
+import type { LogLevel } from '../common/logger.ts';
 import type { AnalysisProgress } from './analyze.ts';
 import type { AnalysisReport, ObjectRow } from './report.ts';
 
@@ -25,9 +28,6 @@ export interface WorkerData {
   memoryBudgetMb: number;
 }
 
-/** Why a request failed: bad input, cancelled, out of memory, or a bug of ours. */
-export type ErrorKind = 'input' | 'cancelled' | 'memory' | 'internal';
-
 export interface WorkerError {
   kind: ErrorKind;
   message: string;
@@ -43,7 +43,16 @@ export type StreamMessage = { type: 'stream'; stream: number } & ({ chunk: Uint8
 
 export type ToWorker = RequestMessage | StreamMessage;
 
+/** A method's result, tied to its method. */
+export interface OkReply<M extends MethodName = MethodName> {
+  type: 'reply';
+  id: number;
+  method: M;
+  ok: WorkerMethods[M]['result'];
+}
+
 export type FromWorker =
   | { type: 'progress'; id: number; progress: AnalysisProgress }
-  | { type: 'reply'; id: number; ok: WorkerMethods[MethodName]['result'] }
+  | { type: 'log'; level: LogLevel; message: string }
+  | OkReply
   | { type: 'reply'; id: number; err: WorkerError };

@@ -164,6 +164,8 @@ export interface AnalysisReport {
   newByClass: Array<{ name: string; count: number; shallowBytes: number }>;
   suspects: Suspect[];
   groups: GroupRow[];
+  /** Findings beside the suspects, and what could not be read and was left out, one sentence each. */
+  notes: string[];
 }
 
 /** One reading of the target's `process.memoryUsage()`, in bytes. */
@@ -226,6 +228,4 @@ export interface RunReport extends AnalysisReport {
     external: { slopeBytesPerSec: number; levelBytes: number; grows: boolean };
     rss: { slopeBytesPerSec: number; levelBytes: number; grows: boolean };
   };
-  /** Findings beside the suspects, such as native memory climbing while the heap is flat. */
-  notes: string[];
 }

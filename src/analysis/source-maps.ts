@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { GREATEST_LOWER_BOUND, LEAST_UPPER_BOUND, originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
+import type { Logger } from '../common/logger.ts';
 import type { SourceRef } from './report.ts';
 
 const MAPPING_URL = /\/\/[#@] sourceMappingURL=([^\s'"]+)\s*$/;
@@ -13,6 +14,14 @@ const MAPPING_URL = /\/\/[#@] sourceMappingURL=([^\s'"]+)\s*$/;
  */
 export class SourceMaps {
   private readonly maps = new Map<string, TraceMap | null>();
+  private readonly unreadable: string[] = [];
+
+  constructor(private readonly logger: Logger) {}
+
+  /** One sentence per source map that could not be read: their files' lines are the built ones. */
+  notes(): string[] {
+    return this.unreadable;
+  }
 
   resolve<T extends SourceRef>(ref: T): T {
     const map = this.mapFor(ref.file);
@@ -47,11 +56,18 @@ export class SourceMaps {
 
   private load(file: string): TraceMap | null {
     if (!file.startsWith('/') && !/^[A-Za-z]:[\\/]/.test(file)) return null;
+    let text: string;
     try {
-      // The comment is at the end; a bundle's tail is enough to find it.
-      const text = readFileSync(file, 'utf8');
-      const url = MAPPING_URL.exec(text.slice(-4096))?.[1];
-      if (!url) return null;
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      // A script of another machine, or deleted since: its lines stay as the heap has them.
+      this.logger.info(`no source map for ${file}: ${(error as Error).message}`);
+      return null;
+    }
+    // The comment is at the end; a bundle's tail is enough to find it.
+    const url = MAPPING_URL.exec(text.slice(-4096))?.[1];
+    if (!url) return null;
+    try {
       if (url.startsWith('data:')) {
         const comma = url.indexOf(',');
         const body = url.slice(comma + 1);
@@ -60,7 +76,10 @@ export class SourceMaps {
       }
       const mapFile = url.startsWith('file://') ? fileURLToPath(url) : resolve(dirname(file), url);
       return new TraceMap(readFileSync(mapFile, 'utf8'), mapFile);
-    } catch {
+    } catch (error) {
+      const note = `the source map of ${file} could not be read (${(error as Error).message}): its lines are the built file's`;
+      this.logger.warn(note);
+      this.unreadable.push(note);
       return null;
     }
   }

@@ -2,14 +2,15 @@
 import { statSync } from 'node:fs';
 import { freemem } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import { CancelledError, SnapshotFormatError } from '../snapshot/format.ts';
+import { asLeakscopeError, LeakscopeError, polledSignal } from '../common/errors.ts';
+import { Logger, LogLevel } from '../common/logger.ts';
+import { SnapshotFormatError } from '../snapshot/format.ts';
 import { assemble } from '../snapshot/assemble.ts';
 import { withPath } from '../snapshot/file-access.ts';
 import { SnapshotParser } from '../snapshot/sections.ts';
-import { SnapshotSeries } from './analyze.ts';
-import { FromWorker, RequestMessage, StreamMessage, ToWorker, WorkerData, WorkerError } from './protocol.ts';
+import { AnalyzeOptions, SnapshotSeries } from './analyze.ts';
+import { FromWorker, MethodName, OkReply, RequestMessage, StreamMessage, ToWorker, WorkerData, WorkerError, WorkerMethods } from './protocol.ts';
 import { formatBytes } from '../present/units.ts';
-import type { AnalysisProgress } from './analyze.ts';
 
 const data = workerData as WorkerData;
 const cancelSlot = new Int32Array(data.cancel);
@@ -28,27 +29,28 @@ function checkMemory(files: string[]): void {
   const budget = data.memoryBudgetMb * 1024 * 1024;
   const available = Math.min(budget, freemem());
   if (needed > available) {
-    throw new MemoryError(
+    throw new LeakscopeError(
+      'memory',
       `analysing a ${formatBytes(largest)} snapshot needs about ${formatBytes(needed)} of memory, but only ${formatBytes(available)} is available` +
         (available === budget ? ' (raise the limit with --max-memory)' : ' (close other programs)'),
     );
   }
 }
 
-class MemoryError extends Error {}
-
 function toError(error: unknown): WorkerError {
-  if (error instanceof CancelledError) return { kind: 'cancelled', message: 'cancelled' };
-  if (error instanceof SnapshotFormatError) return { kind: 'input', message: error.message };
-  if (error instanceof MemoryError) return { kind: 'memory', message: error.message };
-  if (error instanceof RangeError && /allocation failed|Array buffer allocation/i.test(error.message)) {
-    return { kind: 'memory', message: `out of memory while analysing: ${error.message}` };
-  }
-  return { kind: 'internal', message: error instanceof Error ? (error.stack ?? error.message) : String(error) };
+  const known = asLeakscopeError(error);
+  if (known.kind === 'memory' && known !== error) return { kind: 'memory', message: `out of memory while analysing: ${known.message}` };
+  // A bug's stack travels to the host's log.
+  if (known.kind === 'internal') return { kind: 'internal', message: error instanceof Error ? (error.stack ?? error.message) : String(error) };
+  return { kind: known.kind, message: known.message };
 }
 
+/** Log lines go to the host, which writes them where its user looks. */
+const log = (level: LogLevel) => (message: string, error?: unknown) => send({ type: 'log', level, message: error === undefined ? message : `${message}: ${asLeakscopeError(error).message}` });
+const logger: Logger = { info: log('info'), warn: log('warn'), error: log('error') };
+
 /** The snapshots analysed so far: their digests, and the newest graph (one at most in memory). */
-const series = new SnapshotSeries();
+const series = new SnapshotSeries(logger);
 
 /** Snapshots being streamed: their parser, or why their bytes could not be read. */
 const streams = new Map<number, { parser: SnapshotParser; failure: unknown }>();
@@ -68,48 +70,49 @@ function onStream(message: StreamMessage): void {
   }
 }
 
-async function handle(message: RequestMessage): Promise<void> {
-  const { id } = message;
-  const options = {
-    onProgress: (progress: AnalysisProgress) => send({ type: 'progress', id, progress }),
-    isCancelled: () => Atomics.load(cancelSlot, 0) === id,
+type Handlers = { [M in MethodName]: (params: WorkerMethods[M]['params'], options: AnalyzeOptions) => Promise<WorkerMethods[M]['result']> };
+
+const handlers: Handlers = {
+  analyze: async ({ files, top }, options) => {
+    checkMemory(files);
+    return series.analyze(files, { ...options, top });
+  },
+  objects: async ({ file, className, limit }, options) => {
+    checkMemory([file]);
+    return (await series.explore(file, options)).objectsOfClass(className, limit);
+  },
+  children: async ({ file, nodeId, limit }, options) => {
+    checkMemory([file]);
+    return (await series.explore(file, options)).dominatedBy(nodeId, limit);
+  },
+  streamEnd: async ({ stream, file }, options) => {
+    const streamed = streams.get(stream);
+    streams.delete(stream);
+    if (!streamed) throw new SnapshotFormatError(`${file}: no bytes of it reached the analysis`);
+    const raw = withPath(file, () => {
+      if (streamed.failure) throw streamed.failure;
+      return assemble(streamed.parser.sections());
+    });
+    await series.add(file, raw, options);
+    return { nodeCount: raw.nodeCount, edgeCount: raw.edgeCount };
+  },
+};
+
+async function run<M extends MethodName>(id: number, method: M, params: WorkerMethods[M]['params']): Promise<void> {
+  const options: AnalyzeOptions = {
+    onProgress: (progress) => send({ type: 'progress', id, progress }),
+    signal: polledSignal(() => Atomics.load(cancelSlot, 0) === id),
   };
   try {
-    switch (message.method) {
-      case 'analyze': {
-        checkMemory(message.params.files);
-        send({ type: 'reply', id, ok: await series.analyze(message.params.files, { ...options, top: message.params.top }) });
-        break;
-      }
-      case 'objects': {
-        const { file, className, limit } = message.params;
-        checkMemory([file]);
-        send({ type: 'reply', id, ok: (await series.explore(file, options)).objectsOfClass(className, limit) });
-        break;
-      }
-      case 'children': {
-        const { file, nodeId, limit } = message.params;
-        checkMemory([file]);
-        send({ type: 'reply', id, ok: (await series.explore(file, options)).dominatedBy(nodeId, limit) });
-        break;
-      }
-      case 'streamEnd': {
-        const { stream, file } = message.params;
-        const streamed = streams.get(stream);
-        streams.delete(stream);
-        if (!streamed) throw new SnapshotFormatError(`${file}: no bytes of it reached the analysis`);
-        const raw = withPath(file, () => {
-          if (streamed.failure) throw streamed.failure;
-          return assemble(streamed.parser.sections());
-        });
-        await series.add(file, raw, options);
-        send({ type: 'reply', id, ok: { nodeCount: raw.nodeCount, edgeCount: raw.edgeCount } });
-        break;
-      }
-    }
+    const reply: OkReply<M> = { type: 'reply', id, method, ok: await handlers[method](params, options) };
+    send(reply);
   } catch (error) {
     send({ type: 'reply', id, err: toError(error) });
   }
+}
+
+function handle(message: RequestMessage): Promise<void> {
+  return run(message.id, message.method, message.params);
 }
 
 // Requests one at a time, in order: a second graph must not be built beside the first.

@@ -1,11 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { AnalysisClient, AnalysisError } from '../analysis/client.ts';
-import { CaptureError } from '../inspector/capture.ts';
+import { AnalysisClient } from '../analysis/client.ts';
+import { errorKind, LeakscopeError } from '../common/errors.ts';
+import { Logger, quietLogger, writerLogger } from '../common/logger.ts';
+import { ExitCode, exitCodeFor } from './exit-codes.ts';
 import { formatHtmlReport } from './html-report.ts';
 import { ProgressBar } from './progress.ts';
-import { attachAndAnalyze, formatMemory, RunError, runAndAnalyze, WatchOptions, writeJson } from './run.ts';
+import { attachAndAnalyze, formatMemory, runAndAnalyze, WatchOptions, writeJson } from './run.ts';
 import { formatTextReport } from './text-report.ts';
 
 const HELP = `leakscope — find the reference that won't let go
@@ -50,18 +52,29 @@ Usage:
       Two or more: what grows between them, ranked, with source lines and a verdict.
         --json             print the report as JSON (schema in the README)
 
-Options of both:
+Options of all three:
   --top <n>          rows in the top tables (default 20)
   --max-memory <mb>  memory the analysis may use (default: three quarters of RAM)
+  --verbose          log to stderr what went wrong on the way and was worked around
+                     (a source map that can't be read, a feature that turned itself off)
   -h, --help         show this help
   -v, --version      show the version
 
-Exit codes: 0 done, 1 a leak with --fail-on-leak, 2 bad input or an error (said in one
-sentence on stderr).
+Exit codes: 0 done, 1 a leak with --fail-on-leak, 2 bad input or the program went away,
+3 not enough memory for the analysis, 4 a bug of Leakscope's (with its stack), 130 cancelled.
+Every failure is said in one sentence on stderr.
 `;
 
-/** Wrong usage or bad input: printed as one sentence, exit code 2. */
-class UsageError extends Error {}
+/** Wrong usage: printed as one sentence, exit code 2. */
+class UsageError extends LeakscopeError {
+  constructor(message: string) {
+    super('input', message);
+  }
+}
+
+function loggerFor(verbose: boolean): Logger {
+  return verbose ? writerLogger((line) => process.stderr.write(line)) : quietLogger;
+}
 
 async function analyze(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -71,6 +84,7 @@ async function analyze(args: string[]): Promise<number> {
       json: { type: 'boolean', default: false },
       top: { type: 'string', default: '20' },
       'max-memory': { type: 'string' },
+      verbose: { type: 'boolean', default: false },
     },
   });
   if (positionals.length === 0) throw new UsageError('analyze needs at least one .heapsnapshot file');
@@ -79,7 +93,7 @@ async function analyze(args: string[]): Promise<number> {
   const budget = values['max-memory'] === undefined ? undefined : Number(values['max-memory']);
   if (budget !== undefined && !(budget > 0)) throw new UsageError(`--max-memory must be a number of megabytes, not '${values['max-memory']}'`);
 
-  const client = new AnalysisClient({ workerPath: join(__dirname, 'worker.js'), memoryBudgetMb: budget });
+  const client = new AnalysisClient({ workerPath: join(__dirname, 'worker.js'), memoryBudgetMb: budget, logger: loggerFor(values.verbose) });
   const progress = new ProgressBar();
   const abort = new AbortController();
   const onSignal = () => abort.abort();
@@ -88,7 +102,7 @@ async function analyze(args: string[]): Promise<number> {
     const report = await client.request('analyze', { files: positionals, top }, { onProgress: (p) => progress.update(p), signal: abort.signal });
     progress.done();
     process.stdout.write(values.json ? JSON.stringify(report, null, 2) + '\n' : formatTextReport(report));
-    return 0;
+    return ExitCode.done;
   } finally {
     progress.done();
     process.off('SIGINT', onSignal);
@@ -118,6 +132,7 @@ const WATCH_OPTIONS = {
   'no-memory-check': { type: 'boolean', default: false },
   top: { type: 'string' },
   'max-memory': { type: 'string' },
+  verbose: { type: 'boolean', default: false },
 } as const;
 
 /** `--track-allocations` or `--no-track-allocations`, whichever comes last; off without either (it slows the program down several times over). */
@@ -144,6 +159,7 @@ async function watch(args: string[], command: 'run' | 'attach'): Promise<number>
       top: Math.round(positiveNumber('top', values.top, 20)),
       memoryBudgetMb: values['max-memory'] === undefined ? undefined : positiveNumber('max-memory', values['max-memory'], 0),
       workerPath: join(__dirname, 'worker.js'),
+      logger: loggerFor(values.verbose),
       signal: abort.signal,
       trackAllocations: trackAllocations(tokens),
       trackPromises: !values['no-track-promises'],
@@ -156,7 +172,7 @@ async function watch(args: string[], command: 'run' | 'attach'): Promise<number>
     if (values.json) writeJson(values.json, report);
     if (values.html) writeFileSync(values.html, formatHtmlReport(report));
     process.stdout.write(formatTextReport(report, process.cwd(), formatMemory(report)));
-    return values['fail-on-leak'] && report.verdict === 'leak' ? 1 : 0;
+    return values['fail-on-leak'] && report.verdict === 'leak' ? ExitCode.leak : ExitCode.done;
   } finally {
     process.off('SIGINT', onSignal);
   }
@@ -208,20 +224,10 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    const known =
-      error instanceof UsageError ||
-      error instanceof AnalysisError ||
-      error instanceof RunError ||
-      error instanceof CaptureError ||
-      (error as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS');
+    // parseArgs says what is wrong with the command line in its own errors.
+    const kind = (error as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS') ? 'input' : errorKind(error);
     const message = error instanceof Error ? error.message : String(error);
-    const cancelled = (error as Error)?.name === 'AbortError' || (error as Error)?.message === 'cancelled';
-    if (cancelled || (error instanceof AnalysisError && error.kind === 'cancelled')) {
-      process.stderr.write('leakscope: cancelled\n');
-      process.exitCode = 130;
-      return;
-    }
-    process.stderr.write(`leakscope: ${known ? message : `internal error: ${error instanceof Error ? error.stack : message}`}\n`);
-    process.exitCode = 2;
+    process.stderr.write(`leakscope: ${kind === 'internal' ? `internal error: ${error instanceof Error ? error.stack : message}` : message}\n`);
+    process.exitCode = exitCodeFor(kind);
   },
 );

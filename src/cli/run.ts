@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AnalysisClient } from '../analysis/client.ts';
+import { LeakscopeError } from '../common/errors.ts';
+import type { Logger } from '../common/logger.ts';
 import type { AllocationSite, MemorySample, RunReport } from '../analysis/report.ts';
 import { formatBytes, formatPerMinute } from '../present/units.ts';
 import { SourceMaps } from '../analysis/source-maps.ts';
@@ -26,6 +28,7 @@ export interface WatchOptions {
   top: number;
   memoryBudgetMb?: number;
   workerPath: string;
+  logger: Logger;
   signal: AbortSignal;
   /** Record every object's allocation stack, so snapshots say which function made what grows. */
   trackAllocations: boolean;
@@ -44,9 +47,6 @@ export interface RunOptions extends WatchOptions {
   node?: string;
 }
 
-/** The program or the run failed in a way the user should hear in one sentence. */
-export class RunError extends Error {}
-
 function note(message: string): void {
   process.stderr.write(`leakscope: ${message}\n`);
 }
@@ -61,6 +61,8 @@ interface Observation {
   dumps: AsyncDump[];
   /** Why snapshots were skipped, one line each. */
   skipped: string[];
+  /** What turned itself off during the watch, one line each. */
+  turnedOff: string[];
   warmupMs: number;
   durationMs: number;
 }
@@ -81,6 +83,7 @@ function watchTarget(session: InspectorSession, options: WatchOptions, launched:
     asyncTracking: !launched,
     trackPromises: options.trackPromises,
     trackAllocations: options.trackAllocations && (launched ? 'since-launch' : true),
+    logger: options.logger,
   });
 }
 
@@ -103,9 +106,11 @@ async function observe(
   const dumps: AsyncDump[] = [];
   const skipped: string[] = [];
   await watched.start();
-  if (watched.trackingError) note(`allocation tracking did not start (${watched.trackingError}); the snapshots have no allocation stacks`);
+  for (const line of watched.notes) note(line);
   // The tracker's own records grow the program's rss: the report's rss trend then says little.
-  else if (options.trackAllocations) note('allocation tracking is on: the program runs several times slower, and its rss grows with the records kept');
+  if (options.trackAllocations && !watched.notes.some((line) => line.startsWith('allocation tracking'))) {
+    note('allocation tracking is on: the program runs several times slower, and its rss grows with the records kept');
+  }
   try {
     for (let k = 0; k < options.snapshots && !ended(); k++) {
       const due = warmupMs + (k * (options.durationMs - warmupMs)) / Math.max(1, options.snapshots - 1);
@@ -126,14 +131,17 @@ async function observe(
         if (ended()) break;
         throw error;
       }
-      const dump = await watched.dumpAsync().catch(() => null);
+      const dump = await watched.dumpAsync().catch((error: unknown) => {
+        options.logger.warn(`could not list async resources after snapshot ${k + 1}`, error);
+        return null;
+      });
       if (dump) dumps.push(dump);
     }
   } finally {
     await watched.stop();
   }
   if (files.length) note(`snapshots in ${outDir}; analysing…`);
-  return { files, times, analysis, dumps, skipped, samples: watched.memory.samples, sites: watched.allocationSites(options.top), warmupMs, durationMs: watched.now() };
+  return { files, times, analysis, dumps, skipped, turnedOff: watched.notes, samples: watched.memory.samples, sites: watched.allocationSites(options.top), warmupMs, durationMs: watched.now() };
 }
 
 /** Async resources per (type, creation stack) across the dumps, most numerous now first. */
@@ -150,18 +158,20 @@ function asyncGroups(dumps: AsyncDump[], maps: SourceMaps): RunReport['asyncReso
 }
 
 function analysisClient(options: WatchOptions): AnalysisClient {
-  return new AnalysisClient({ workerPath: options.workerPath, memoryBudgetMb: options.memoryBudgetMb });
+  return new AnalysisClient({ workerPath: options.workerPath, memoryBudgetMb: options.memoryBudgetMb, logger: options.logger });
 }
 
 /** Waits for the analysis of a watch's snapshots and weighs it with the watch's memory readings. */
-async function analyzeWatch(observation: Observation, run: Omit<RunReport['run'], 'durationMs' | 'snapshotTimesMs' | 'timings'>): Promise<RunReport> {
+async function analyzeWatch(observation: Observation, run: Omit<RunReport['run'], 'durationMs' | 'snapshotTimesMs' | 'timings'>, logger: Logger): Promise<RunReport> {
   const progress = new ProgressBar();
-  const maps = new SourceMaps();
+  const maps = new SourceMaps(logger);
   try {
     const report = await observation.analysis.report((p) => progress.update(p));
     progress.done();
     const memory = memoryFindings(observation.samples, observation.warmupMs);
     const { verdict, reason, notes } = runVerdict(report, memory);
+    const allocationSites = observation.sites.map((site) => maps.resolve(site));
+    const asyncResources = asyncGroups(observation.dumps, maps);
     const trend = (t: typeof memory.heap, grows: boolean) => ({ slopeBytesPerSec: t.slope, levelBytes: t.level, grows });
     return {
       ...report,
@@ -169,14 +179,14 @@ async function analyzeWatch(observation: Observation, run: Omit<RunReport['run']
       verdictReason: reason,
       run: { ...run, durationMs: observation.durationMs, snapshotTimesMs: observation.times, timings: observation.analysis.timings },
       samples: observation.samples,
-      allocationSites: observation.sites.map((site) => maps.resolve(site)),
-      asyncResources: asyncGroups(observation.dumps, maps),
+      allocationSites,
+      asyncResources,
       memory: {
         heap: trend(memory.heap, memory.heapGrows),
         external: trend(memory.external, memory.externalGrows),
         rss: trend(memory.rss, memory.rssGrows),
       },
-      notes: [...observation.skipped, ...notes],
+      notes: [...new Set([...observation.skipped, ...observation.turnedOff, ...report.notes, ...maps.notes(), ...notes])],
     };
   } finally {
     progress.done();
@@ -189,7 +199,7 @@ async function analyzeWatch(observation: Observation, run: Omit<RunReport['run']
  */
 export async function runAndAnalyze(options: RunOptions): Promise<RunReport> {
   const script = resolve(options.script);
-  if (!existsSync(script)) throw new RunError(`${options.script}: no such file`);
+  if (!existsSync(script)) throw new LeakscopeError('input', `${options.script}: no such file`);
   // Tracking from the start sees what start-up allocates, and costs less than through the inspector.
   const tracking = options.trackAllocations ? ['--track-heap-objects'] : [];
   const target = await launchInspected(script, {
@@ -236,11 +246,11 @@ async function finishRun(observation: Observation, options: RunOptions, script: 
   const status = exit;
   const exitedEarly = ended && observation.files.length < options.snapshots ? (status ? describeExit(status) : 'ended') : null;
   if (observation.files.length === 0) {
-    if (observation.skipped.length) throw new RunError(ALL_SKIPPED);
-    throw new RunError(`${options.script} exited (${status ? describeExit(status) : 'unknown'}) before the first snapshot`);
+    if (observation.skipped.length) throw new LeakscopeError('input', ALL_SKIPPED);
+    throw new LeakscopeError('disconnected', `${options.script} exited (${status ? describeExit(status) : 'unknown'}) before the first snapshot`);
   }
   if (exitedEarly) note(`${options.script} exited (${exitedEarly}) after ${observation.files.length} snapshot(s); analysing those`);
-  return analyzeWatch(observation, { script, args: options.args, exitedEarly });
+  return analyzeWatch(observation, { script, args: options.args, exitedEarly }, options.logger);
 }
 
 /**
@@ -252,10 +262,10 @@ export async function attachAndAnalyze(address: string, options: WatchOptions): 
   try {
     url = await resolveInspectorUrl(address);
   } catch (error) {
-    throw new RunError((error as Error).message);
+    throw new LeakscopeError('input', (error as Error).message, { cause: error });
   }
   const session = await InspectorSession.connect(url).catch((error: Error) => {
-    throw new RunError(`could not connect to ${url}: ${error.message}`);
+    throw new LeakscopeError('disconnected', `could not connect to ${url}: ${error.message}`, { cause: error });
   });
   let ended = false;
   await session.onProgramEnd(() => {
@@ -272,8 +282,10 @@ export async function attachAndAnalyze(address: string, options: WatchOptions): 
     } finally {
       await watched.dispose(true);
     }
-    if (observation.files.length === 0) throw new RunError(observation.skipped.length ? ALL_SKIPPED : `the process at ${address} ended before the first snapshot`);
-    return await analyzeWatch(observation, { script: url, args: [], exitedEarly: ended ? 'ended' : null });
+    if (observation.files.length === 0) {
+      throw observation.skipped.length ? new LeakscopeError('input', ALL_SKIPPED) : new LeakscopeError('disconnected', `the process at ${address} ended before the first snapshot`);
+    }
+    return await analyzeWatch(observation, { script: url, args: [], exitedEarly: ended ? 'ended' : null }, options.logger);
   } finally {
     await client.dispose();
   }
@@ -285,9 +297,9 @@ async function connectOrExplain(target: LaunchedProgram, name: string): Promise<
     return await InspectorSession.connect(target.inspectorUrl);
   } catch (error) {
     const status = await Promise.race([target.exited, sleep(2000).then(() => null)]);
-    if (status) throw new RunError(`${name} exited (${describeExit(status)}) before the first snapshot`);
+    if (status) throw new LeakscopeError('disconnected', `${name} exited (${describeExit(status)}) before the first snapshot`);
     await target.stop();
-    throw new RunError(`could not connect to ${name}'s inspector: ${(error as Error).message}`);
+    throw new LeakscopeError('disconnected', `could not connect to ${name}'s inspector: ${(error as Error).message}`, { cause: error });
   }
 }
 

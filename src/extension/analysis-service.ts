@@ -1,7 +1,10 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import { AnalysisClient, AnalysisError, SnapshotStream } from '../analysis/client.ts';
+import { AnalysisClient, SnapshotStream } from '../analysis/client.ts';
 import type { AllocationSite, MemorySample, ObjectRow } from '../analysis/report.ts';
+import type { Logger } from '../common/logger.ts';
+import { showFailure } from './failures.ts';
+import { readSettings } from './settings.ts';
 import { Findings, findingsFrom } from './model/findings.ts';
 import type { HeapQueries } from './model/retainer-items.ts';
 
@@ -26,9 +29,17 @@ export class AnalysisService implements vscode.Disposable {
   private runs = 0;
   private readonly changed = new vscode.EventEmitter<Findings | null>();
   readonly onDidChange = this.changed.event;
+  private readonly configuration: vscode.Disposable;
 
-  constructor(workerPath: string, memoryBudgetMb: number) {
-    this.client = new AnalysisClient({ workerPath, memoryBudgetMb: memoryBudgetMb || undefined });
+  constructor(
+    workerPath: string,
+    private readonly logger: Logger,
+  ) {
+    this.client = new AnalysisClient({ workerPath, memoryBudgetMb: readSettings().analysisMemoryMb || undefined, logger });
+    // The out-of-memory message sends the user to this setting: the next analysis uses it.
+    this.configuration = vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration('leakscope.analysis.maxMemoryMb')) this.client.setMemoryBudget(readSettings().analysisMemoryMb || undefined);
+    });
   }
 
   get current(): Findings | null {
@@ -66,7 +77,7 @@ export class AnalysisService implements vscode.Disposable {
       this.changed.fire(this.latest);
       return this.latest;
     } catch (error) {
-      explain(error, input.files);
+      showFailure(this.logger, n === 1 ? `analysing ${basename(input.files[0])}` : `comparing ${input.files.map((f) => basename(f)).join(', ')}`, error);
       return null;
     }
   }
@@ -82,42 +93,19 @@ export class AnalysisService implements vscode.Disposable {
     children: (nodeId) => this.ask((file) => this.client.request('children', { file, nodeId, limit: ROWS_PER_LEVEL })),
   };
 
+  /** A failure rejects: the row being expanded shows it, with its reason. */
   private ask(request: (file: string) => Promise<ObjectRow[]>): Promise<ObjectRow[]> {
     const file = this.latest?.files[this.latest.files.length - 1];
     if (!file) return Promise.resolve([]);
     return request(file).catch((error: unknown) => {
-      explain(error, [file]);
-      return [];
+      this.logger.error(`reading ${basename(file)} again failed`, error);
+      throw error;
     });
   }
 
   dispose(): void {
+    this.configuration.dispose();
     void this.client.dispose();
     this.changed.dispose();
-  }
-}
-
-/** Says what went wrong and what to do; the worker restarts on its own, so the next try can work. */
-function explain(error: unknown, files: string[]): void {
-  if (!(error instanceof AnalysisError)) {
-    void vscode.window.showErrorMessage(`Leakscope: ${(error as Error).message}`);
-    return;
-  }
-  switch (error.kind) {
-    case 'cancelled':
-      void vscode.window.showInformationMessage('Leakscope: analysis cancelled.');
-      return;
-    case 'input':
-      void vscode.window.showErrorMessage(`Leakscope cannot read ${files.map((f) => basename(f)).join(', ')}: ${error.message}`);
-      return;
-    case 'memory':
-      void vscode.window
-        .showErrorMessage(`Leakscope: ${error.message}. Close other programs, or raise "leakscope.analysis.maxMemoryMb", then analyse again.`, 'Open Settings')
-        .then((choice) => choice && vscode.commands.executeCommand('workbench.action.openSettings', 'leakscope.analysis.maxMemoryMb'));
-      return;
-    case 'internal':
-      void vscode.window.showErrorMessage(
-        `Leakscope's analysis worker failed (${error.message.split('\n')[0]}). It has been restarted: try again, and report the bug with the snapshot's size if it fails again.`,
-      );
   }
 }

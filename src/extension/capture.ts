@@ -1,8 +1,10 @@
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { CaptureError } from '../inspector/capture.ts';
+import { errorKind } from '../common/errors.ts';
+import type { Logger } from '../common/logger.ts';
 import { snapshotShortfallNow } from '../inspector/headroom.ts';
 import { AnalysisService } from './analysis-service.ts';
+import { showFailure } from './failures.ts';
 import { MemoryPanel } from './memory-panel.ts';
 import { Processes } from './processes.ts';
 import { snapshotFileName } from './snapshot-folder.ts';
@@ -42,6 +44,7 @@ export class CaptureCommands {
     private readonly store: SnapshotStore,
     private readonly analysis: AnalysisService,
     private readonly panel: MemoryPanel,
+    private readonly logger: Logger,
   ) {}
 
   async capture(): Promise<void> {
@@ -72,16 +75,15 @@ export class CaptureCommands {
       );
     } catch (error) {
       stream.abort();
-      const message = (error as Error).message;
-      if (message === 'cancelled') void vscode.window.showInformationMessage('Leakscope: snapshot cancelled; nothing was saved.');
-      else if (error instanceof CaptureError && (await endsSoon(process))) {
+      if (errorKind(error) !== 'cancelled' && (await endsSoon(process))) {
+        this.logger.warn(`the heap snapshot of ${process.name} ended with it`, error);
         void vscode.window.showErrorMessage(`Leakscope: ${process.endedBecause} during the heap snapshot; nothing was saved.`);
-      } else void vscode.window.showErrorMessage(`Leakscope: the heap snapshot failed: ${message}`);
+      } else showFailure(this.logger, 'the heap snapshot', error);
       return;
     }
-    // A stream the worker could not read fails here quietly: the analysis below then reads
-    // the file itself, and says what is wrong with it.
-    void stream.end(captured.file).catch(() => {});
+    // A stream the worker could not read is only logged: the analysis below then reads the
+    // file itself, and says what is wrong with it.
+    void stream.end(captured.file).catch((error: unknown) => this.logger.warn(`the analysis could not read ${captured.file} as it was captured`, error));
     const entry = process.addSnapshot(captured);
     this.processes.touch(process);
     this.panel.addMarker({ timeMs: entry.timeMs, label: `#${process.snapshots.length}` });
@@ -120,7 +122,7 @@ export class CaptureCommands {
       this.processes.touch(process);
       await vscode.commands.executeCommand('leakscope.asyncResources.focus');
     } catch (error) {
-      void vscode.window.showErrorMessage(`Leakscope: could not list async resources: ${(error as Error).message}`);
+      showFailure(this.logger, 'listing async resources', error);
     }
   }
 }

@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
+import type { Logger } from '../common/logger.ts';
 import { resolveInspectorUrl } from '../inspector/endpoint.ts';
 import { LiveTarget } from '../inspector/live-target.ts';
 import { InspectorSession } from '../inspector/session.ts';
+import { showFailure } from './failures.ts';
 import { Processes } from './processes.ts';
 import { readSettings } from './settings.ts';
 import { WatchedProcess } from './watched-process.ts';
@@ -20,17 +22,20 @@ interface CdpProxyAddress {
  * js-debug lends a CDP connection to the process a session debugs. Only the session that
  * owns the process (a child of the launcher) answers; others fail or stay silent.
  */
-async function cdpProxyOf(session: vscode.DebugSession): Promise<string | null> {
+async function cdpProxyOf(session: vscode.DebugSession, logger: Logger): Promise<string | null> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), PROXY_TIMEOUT_MS)));
-  const asked = Promise.resolve(session.customRequest('requestCDPProxy') as Thenable<CdpProxyAddress | undefined>).catch(() => undefined);
+  const asked = Promise.resolve(session.customRequest('requestCDPProxy') as Thenable<CdpProxyAddress | undefined>).catch((error: unknown) => {
+    logger.info(`"${session.name}" lends no CDP connection (${(error as Error).message}): its child session owns the process`);
+    return undefined;
+  });
   const address = await Promise.race([asked, timeout]);
   clearTimeout(timer);
   if (!address?.port) return null;
   return `ws://${address.host}:${address.port}${address.path ?? ''}`;
 }
 
-async function watch(processes: Processes, inspector: InspectorSession, name: string, session: vscode.DebugSession | null): Promise<WatchedProcess> {
+async function watch(processes: Processes, logger: Logger, inspector: InspectorSession, name: string, session: vscode.DebugSession | null): Promise<WatchedProcess> {
   const settings = readSettings();
   let process: WatchedProcess | null = null;
   const target = new LiveTarget(inspector, {
@@ -40,25 +45,28 @@ async function watch(processes: Processes, inspector: InspectorSession, name: st
     trackPromises: settings.asyncTrackingPromises,
     trackAllocations: settings.allocationTrackingEnabled,
     onSample: (sample) => process && processes.sample(process, sample),
+    logger,
   });
-  process = new WatchedProcess(session?.id ?? `attach:${Date.now()}`, name, target, session?.id ?? null, session?.parentSession?.id ?? null);
+  process = new WatchedProcess(session?.id ?? `attach:${Date.now()}`, name, target, logger, session?.id ?? null, session?.parentSession?.id ?? null);
   const watched = process;
   inspector.onDisconnect(() => void processes.end(watched, session ? 'the debug session ended' : 'the program ended'));
   await target.start();
-  if (target.trackingError) void vscode.window.showWarningMessage(`Leakscope: allocation tracking did not start for "${name}" (${target.trackingError}); snapshots will have no allocation stacks.`);
+  // Said once here; the process's row in Snapshots keeps saying it.
+  for (const note of target.notes) void vscode.window.showWarningMessage(`Leakscope, watching "${name}": ${note}.`);
   processes.add(process);
   return process;
 }
 
 /** Watches every Node debug session of the JavaScript debugger for as long as it runs. */
-export function hookDebugSessions(processes: Processes): vscode.Disposable {
+export function hookDebugSessions(processes: Processes, logger: Logger): vscode.Disposable {
   const started = vscode.debug.onDidStartDebugSession(async (session) => {
     if (!NODE_SESSION_TYPES.has(session.type)) return;
-    const url = await cdpProxyOf(session);
+    const url = await cdpProxyOf(session, logger);
     if (!url) return;
     try {
-      await watch(processes, await InspectorSession.connectThroughDebugger(url), session.name, session);
+      await watch(processes, logger, await InspectorSession.connectThroughDebugger(url), session.name, session);
     } catch (error) {
+      logger.warn(`could not watch "${session.name}"`, error);
       void vscode.window.showWarningMessage(`Leakscope could not watch "${session.name}": ${(error as Error).message}`);
     }
   });
@@ -70,7 +78,7 @@ export function hookDebugSessions(processes: Processes): vscode.Disposable {
 }
 
 /** "Attach to Node Inspector…": a process started with --inspect and no debug session. */
-export async function attachToInspector(processes: Processes): Promise<void> {
+export async function attachToInspector(processes: Processes, logger: Logger): Promise<void> {
   const address = await vscode.window.showInputBox({
     title: 'Leakscope: Attach to Node Inspector',
     prompt: 'The inspector of a Node process started with --inspect: a port, host:port, or ws:// URL',
@@ -81,9 +89,9 @@ export async function attachToInspector(processes: Processes): Promise<void> {
   try {
     const url = await resolveInspectorUrl(address.trim());
     const inspector = await InspectorSession.connect(url);
-    const process = await watch(processes, inspector, `node @ ${new URL(url).host}`, null);
+    const process = await watch(processes, logger, inspector, `node @ ${new URL(url).host}`, null);
     void vscode.window.showInformationMessage(`Leakscope is watching ${process.name}. Capture snapshots from the Leakscope view.`);
   } catch (error) {
-    void vscode.window.showErrorMessage(`Leakscope could not attach to ${address}: ${(error as Error).message}`);
+    showFailure(logger, `attaching to ${address}`, error);
   }
 }

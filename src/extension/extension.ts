@@ -5,52 +5,61 @@ import { CaptureCommands } from './capture.ts';
 import { MemoryLenses } from './code-lens.ts';
 import { attachToInspector, hookDebugSessions } from './debug-hook.ts';
 import { Command, View } from './ids.ts';
+import { createLogger } from './log.ts';
 import { MemoryPanel } from './memory-panel.ts';
 import { feedPanel } from './panel-feed.ts';
 import { Processes } from './processes.ts';
-import { readSettings } from './settings.ts';
 import { analyzeFiles, deleteSnapshot, openLocation, revealSnapshot } from './snapshot-commands.ts';
 import { SnapshotStore } from './snapshot-store.ts';
 import { MemoryStatus } from './status-bar.ts';
 import { LeakscopeViews } from './views.ts';
 
+/** Kept for deactivate, which must let go of attached processes before the host ends. */
+let processes: Processes | undefined;
+
 export function activate(context: vscode.ExtensionContext): void {
-  const processes = new Processes();
-  const analysis = new AnalysisService(context.asAbsolutePath('dist/worker.js'), readSettings().analysisMemoryMb);
+  const { logger, channel } = createLogger();
+  const watched = new Processes(logger);
+  processes = watched;
+  const analysis = new AnalysisService(context.asAbsolutePath('dist/worker.js'), logger);
   const panel = new MemoryPanel(context.extensionUri);
-  const views = new LeakscopeViews(processes, analysis);
+  const views = new LeakscopeViews(watched, analysis);
   const lenses = new MemoryLenses(analysis);
-  const capture = new CaptureCommands(processes, new SnapshotStore(context), analysis, panel);
+  const capture = new CaptureCommands(watched, new SnapshotStore(context), analysis, panel, logger);
   const code = { scheme: 'file' };
 
   context.subscriptions.push(
-    processes,
+    channel,
+    watched,
     analysis,
     panel,
     views,
     lenses,
-    new MemoryStatus(processes),
-    hookDebugSessions(processes),
-    feedPanel(panel, processes),
+    new MemoryStatus(watched),
+    hookDebugSessions(watched, logger),
+    feedPanel(panel, watched),
     vscode.window.registerWebviewViewProvider(View.memory, panel),
     vscode.languages.registerCodeLensProvider(code, lenses),
     vscode.languages.registerHoverProvider(code, lenses),
     panel.onDidRequestCapture(() => capture.capture()),
     vscode.commands.registerCommand(Command.capture, () => capture.capture()),
     vscode.commands.registerCommand(Command.dumpAsync, () => capture.dumpAsync()),
-    vscode.commands.registerCommand(Command.attach, () => attachToInspector(processes)),
+    vscode.commands.registerCommand(Command.attach, () => attachToInspector(watched, logger)),
     vscode.commands.registerCommand(Command.stopWatching, () => {
-      const active = processes.active();
-      if (active) return processes.end(active, 'you stopped watching it', active.debugSessionId === null);
+      const active = watched.active();
+      if (active) return watched.end(active, 'you stopped watching it', active.debugSessionId === null);
     }),
     vscode.commands.registerCommand(Command.analyzeFiles, (clicked, selected) => analyzeFiles(analysis, clicked, selected)),
     vscode.commands.registerCommand(Command.compareSnapshots, (clicked, selected) => analyzeFiles(analysis, clicked, selected ?? views.snapshotsView.selection)),
-    vscode.commands.registerCommand(Command.deleteSnapshot, (item) => deleteSnapshot(processes, item)),
+    vscode.commands.registerCommand(Command.deleteSnapshot, (item) => deleteSnapshot(watched, item)),
     vscode.commands.registerCommand(Command.revealSnapshot, (item) => revealSnapshot(item)),
     vscode.commands.registerCommand(Command.openLocation, (ref) => openLocation(ref)),
     vscode.commands.registerCommand(Command.revealSuspect, (id) => views.revealSuspect(id ?? null)),
     vscode.commands.registerCommand(Command.showMemory, () => panel.reveal()),
+    vscode.commands.registerCommand(Command.showLog, () => channel.show()),
   );
 }
 
-export function deactivate(): void {}
+export function deactivate(): Promise<void> | undefined {
+  return processes?.endAll();
+}

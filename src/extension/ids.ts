@@ -12,6 +12,7 @@ export const Command = {
   openLocation: 'leakscope.openLocation',
   revealSuspect: 'leakscope.revealSuspect',
   showMemory: 'leakscope.showMemoryGrowth',
+  showLog: 'leakscope.showLog',
 } as const;
 
 export const View = {

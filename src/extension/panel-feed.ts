@@ -6,17 +6,16 @@ import { WatchedProcess } from './watched-process.ts';
 /** Feeds the Memory Growth panel from the active process: its readings live, its snapshots as markers. */
 export function feedPanel(panel: MemoryPanel, processes: Processes): vscode.Disposable {
   let shown: WatchedProcess | undefined;
+  // A process that ends stays shown until another one is watched: only a live one replaces it.
   const show = () => {
-    const active = processes.active() ?? shown;
-    if (active === shown) return;
+    const active = processes.active();
+    if (!active || active === shown) return;
     shown = active;
-    if (!active) return panel.showSession(null, [], []);
     panel.showSession(
       active.name,
       active.target.memory.samples,
       active.snapshots.map((s, k) => ({ timeMs: s.timeMs, label: `#${k + 1}` })),
     );
-    if (active.endedBecause !== null) panel.ended(`${active.name}: ${active.endedBecause}`);
   };
   return vscode.Disposable.from(
     processes.onDidChange(show),

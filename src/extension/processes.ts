@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { MemorySample } from '../analysis/report.ts';
+import type { Logger } from '../common/logger.ts';
 import { ContextKey } from './ids.ts';
 import { WatchedProcess } from './watched-process.ts';
 
@@ -17,6 +18,8 @@ export class Processes implements vscode.Disposable {
   readonly onDidSample = this.sampled.event;
   readonly onDidEnd = this.ended.event;
   private readonly subscription = vscode.debug.onDidChangeActiveDebugSession(() => this.changedActive());
+
+  constructor(private readonly logger: Logger) {}
 
   list(): readonly WatchedProcess[] {
     return this.all;
@@ -44,7 +47,7 @@ export class Processes implements vscode.Disposable {
   async end(process: WatchedProcess, reason: string, detach = false): Promise<void> {
     if (process.endedBecause !== null) return;
     process.endedBecause = reason;
-    await process.target.dispose(detach).catch(() => {});
+    await process.target.dispose(detach).catch((error: unknown) => this.logger.warn(`could not let go of ${process.name} cleanly`, error));
     this.ended.fire(process);
     this.changedActive();
   }
@@ -67,8 +70,16 @@ export class Processes implements vscode.Disposable {
     this.changed.fire(undefined);
   }
 
+  /**
+   * Stops watching every process, and takes our tracker and profiler out of those attached by
+   * address (a debug session's process ends with its session). Awaited when the window
+   * closes, so that nothing of ours stays behind in a process that runs on.
+   */
+  async endAll(): Promise<void> {
+    await Promise.all(this.all.map((p) => this.end(p, 'the window closed', p.debugSessionId === null)));
+  }
+
   dispose(): void {
-    for (const p of this.all) if (p.endedBecause === null) void p.target.dispose(p.debugSessionId === null);
     this.subscription.dispose();
     this.changed.dispose();
     this.sampled.dispose();

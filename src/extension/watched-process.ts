@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import { SourceMaps } from '../analysis/source-maps.ts';
+import type { Logger } from '../common/logger.ts';
 import type { CapturedSnapshot, LiveTarget, TimedAsyncDump } from '../inspector/live-target.ts';
 
 export interface SnapshotEntry extends CapturedSnapshot {
@@ -15,7 +16,7 @@ export class WatchedProcess {
   readonly snapshots: SnapshotEntry[] = [];
   readonly dumps: TimedAsyncDump[] = [];
   /** Its code's source maps: read once, as the code cannot change while it runs (a rebuild is a new process). */
-  readonly maps = new SourceMaps();
+  readonly maps: SourceMaps;
   /** Why it is no longer watched; null while it is. */
   endedBecause: string | null = null;
 
@@ -23,10 +24,13 @@ export class WatchedProcess {
     readonly key: string,
     readonly name: string,
     readonly target: LiveTarget,
+    logger: Logger,
     /** The debug session that owns the process, if any, and the one that launched it. */
     readonly debugSessionId: string | null,
     readonly parentSessionId: string | null = null,
-  ) {}
+  ) {
+    this.maps = new SourceMaps(logger);
+  }
 
   addSnapshot(captured: CapturedSnapshot): SnapshotEntry {
     const entry = { ...captured, bytes: statSync(captured.file).size, takenAt: new Date() };

@@ -4,11 +4,16 @@ import { open, FileHandle } from 'node:fs/promises';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
 import type { ProtocolMapping } from 'devtools-protocol/types/protocol-mapping.js';
+import { CancelledError, LeakscopeError } from '../common/errors.ts';
 import { LOAD } from './in-program.ts';
 import { DisconnectedError, InspectorSession } from './session.ts';
 
-export class CaptureError extends Error {
-  override readonly name = 'CaptureError';
+/** A capture that failed: the program could not write it ('input'), or went away ('disconnected'). */
+export class CaptureError extends LeakscopeError {
+  override name = 'CaptureError';
+  constructor(message: string, kind: 'input' | 'disconnected' = 'input') {
+    super(kind, message);
+  }
 }
 
 export interface CaptureOptions {
@@ -141,7 +146,7 @@ export class HeapSnapshotter {
   }
 
   private async captureNow(path: string, options: CaptureOptions): Promise<string> {
-    if (options.signal?.aborted) throw new CaptureError('cancelled');
+    if (options.signal?.aborted) throw new CancelledError();
     const partial = `${resolve(path)}.partial`;
     const watch = new Interruption(this.session, options.signal);
     let file: FileHandle | null = null;
@@ -166,8 +171,8 @@ export class HeapSnapshotter {
     } catch (error) {
       await file?.close().catch(() => {});
       rmSync(partial, { force: true });
-      if (error instanceof DisconnectedError) throw new CaptureError(EXITED);
-      throw error instanceof CaptureError ? error : new CaptureError((error as Error).message);
+      if (error instanceof DisconnectedError) throw new CaptureError(EXITED, 'disconnected');
+      throw error instanceof LeakscopeError ? error : new CaptureError((error as Error).message);
     } finally {
       watch.dispose();
     }
@@ -304,13 +309,13 @@ class Interruption {
 
   constructor(session: InspectorSession, signal: AbortSignal | undefined) {
     this.stopped.catch(() => {});
-    this.offs.push(session.onDisconnect(() => this.fail(new CaptureError(EXITED))));
+    this.offs.push(session.onDisconnect(() => this.fail(new CaptureError(EXITED, 'disconnected'))));
     if (signal) {
-      const onAbort = () => this.fail(new CaptureError('cancelled'));
+      const onAbort = () => this.fail(new CancelledError());
       signal.addEventListener('abort', onAbort, { once: true });
       this.offs.push(() => signal.removeEventListener('abort', onAbort));
     }
-    if (session.isClosed) this.fail(new CaptureError(EXITED));
+    if (session.isClosed) this.fail(new CaptureError(EXITED, 'disconnected'));
   }
 
   get failed(): boolean {
@@ -329,7 +334,7 @@ class Interruption {
     try {
       return await Promise.race([work, this.stopped]);
     } catch (error) {
-      throw this.failure ?? (error instanceof DisconnectedError ? new CaptureError(EXITED) : error);
+      throw this.failure ?? (error instanceof DisconnectedError ? new CaptureError(EXITED, 'disconnected') : error);
     }
   }
 
@@ -338,8 +343,8 @@ class Interruption {
   }
 }
 
-function asCaptureError(error: unknown): CaptureError {
-  return error instanceof CaptureError ? error : new CaptureError((error as Error)?.message ?? String(error));
+function asCaptureError(error: unknown): LeakscopeError {
+  return error instanceof LeakscopeError ? error : new CaptureError((error as Error)?.message ?? String(error));
 }
 
 /** Whether `pid` is a process of this machine (signal 0 checks, sends nothing). */

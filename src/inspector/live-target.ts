@@ -1,4 +1,5 @@
 import type { AllocationSite, MemorySample } from '../analysis/report.ts';
+import type { Logger } from '../common/logger.ts';
 import { AllocationSampler } from './allocation-sampler.ts';
 import { AsyncDump, dumpAsyncResources, installTracker, uninstallTracker } from './async-tracker.ts';
 import { CaptureOptions, HeapSnapshotter } from './capture.ts';
@@ -30,7 +31,17 @@ export interface LiveTargetOptions {
    */
   trackAllocations?: boolean | 'since-launch';
   onSample?: (sample: MemorySample) => void;
+  logger: Logger;
 }
+
+/** The parts of a watch that can turn themselves off, each said once. */
+export type Feature = 'allocation tracking' | 'allocation sampling' | 'async-resource tracking';
+
+const CONSEQUENCE: Record<Feature, string> = {
+  'allocation tracking': 'the snapshots have no allocation stacks',
+  'allocation sampling': 'no allocation rates by function',
+  'async-resource tracking': 'async resources are counted by type only, without where they were created',
+};
 
 const alternate = (captures: number): AllocationMode => (captures % 2 === 0 ? 'alloc' : 'inuse');
 
@@ -63,13 +74,13 @@ export class LiveTarget {
   private probeId: string | null = null;
   private epoch = 0;
   private captures = 0;
-  private trackingFailure: string | null = null;
+  private readonly failed = new Map<Feature, string>();
 
   constructor(
     readonly session: InspectorSession,
     private readonly options: LiveTargetOptions,
   ) {
-    this.memory = new MemorySampler(session, { intervalMs: options.pollIntervalMs, gcEveryMs: options.gcEveryMs, onSample: options.onSample });
+    this.memory = new MemorySampler(session, { intervalMs: options.pollIntervalMs, gcEveryMs: options.gcEveryMs, onSample: options.onSample, logger: options.logger });
     this.snapshotter = new HeapSnapshotter(session);
     const interval = options.samplingIntervalBytes;
     this.allocations = interval === null ? null : new AllocationSampler(session, interval > 0 ? interval : null);
@@ -80,16 +91,29 @@ export class LiveTarget {
     return this.memory.elapsedMs();
   }
 
-  /** Why allocation tracking asked for could not start (snapshots then have no allocation stacks); null if it runs or was not asked for. */
-  get trackingError(): string | null {
-    return this.trackingFailure;
+  /** What asked for turned itself off, one sentence each with what the user loses: for a report note or a tree row. */
+  get notes(): string[] {
+    return [...this.failed].map(([feature, reason]) => `${feature} is off (${reason}): ${CONSEQUENCE[feature]}`);
+  }
+
+  /** `feature` failed: logged, and said once in `notes`. */
+  private turnedOff(feature: Feature, error: unknown): void {
+    this.options.logger.warn(`${feature} failed`, error);
+    if (!this.failed.has(feature)) this.failed.set(feature, error instanceof Error ? error.message : String(error));
+  }
+
+  /** A failure on the way out: a program that is gone took it with it; anything else is logged. */
+  private leftBehind(what: string, error: unknown): void {
+    if (!this.session.isClosed) this.options.logger.warn(`could not ${what}`, error);
   }
 
   async start(): Promise<void> {
     this.memory.start();
     await this.session.send('HeapProfiler.enable');
     if (this.options.trackAllocations === true) await this.trackAllocations();
-    if (this.options.asyncTracking) await installTracker(this.session, { promises: this.options.trackPromises ?? true }).catch(() => {});
+    if (this.options.asyncTracking) {
+      await installTracker(this.session, { promises: this.options.trackPromises ?? true }).catch((error: unknown) => this.turnedOff('async-resource tracking', error));
+    }
     await this.sampleAllocations();
   }
 
@@ -100,26 +124,29 @@ export class LiveTarget {
   private async trackAllocations(): Promise<void> {
     try {
       await this.session.send('HeapProfiler.startTrackingHeapObjects', { trackAllocations: true });
-      this.trackingFailure = null;
+      this.failed.delete('allocation tracking');
     } catch (error) {
-      this.trackingFailure = (error as Error).message;
+      this.turnedOff('allocation tracking', error);
     }
   }
 
   private async sampleAllocations(): Promise<void> {
     const mode = (this.options.allocationMode ?? alternate)(this.captures);
-    if (mode) await this.allocations?.start(mode).catch(() => {});
+    if (mode) await this.allocations?.start(mode).catch((error: unknown) => this.turnedOff('allocation sampling', error));
   }
 
   /** Takes a heap snapshot; the allocation sampler's window ends, and the next one starts after it. */
   async capture(file: string, options: CaptureOptions = {}): Promise<CapturedSnapshot> {
     const idsRestarted = await this.recoverFromReset();
-    await this.allocations?.stop().catch(() => {});
+    await this.allocations?.stop().catch((error: unknown) => this.turnedOff('allocation sampling', error));
     const path = await this.snapshotter.capture(file, options);
     const timeMs = this.now();
     this.captures++;
     // V8 follows objects as the GC moves them only once it has taken a snapshot: read the probe after.
-    this.probeId = await this.objectIdProbe().catch(() => null);
+    this.probeId = await this.objectIdProbe().catch((error: unknown) => {
+      this.options.logger.warn('could not read the global object\'s id: a reset of V8\'s ids will go unnoticed until the next snapshot', error);
+      return null;
+    });
     // The snapshot collected garbage first: the reading right after it is a post-GC point.
     await this.memory.sample(true);
     await this.sampleAllocations();
@@ -142,7 +169,10 @@ export class LiveTarget {
    */
   private async recoverFromReset(): Promise<boolean> {
     if (this.probeId === null) return false;
-    const id = await this.objectIdProbe().catch(() => null);
+    const id = await this.objectIdProbe().catch((error: unknown) => {
+      this.options.logger.warn('could not read the global object\'s id to check for a reset of V8\'s ids', error);
+      return null;
+    });
     if (id === null || id === this.probeId) return false;
     await this.session.send('HeapProfiler.enable');
     // Disabling stopped allocation tracking too, even one started at launch.
@@ -159,14 +189,14 @@ export class LiveTarget {
       const { heapSnapshotObjectId } = await this.session.send('HeapProfiler.getHeapObjectId', { objectId: result.objectId! });
       return heapSnapshotObjectId;
     } finally {
-      await this.session.send('Runtime.releaseObjectGroup', { objectGroup: PROBE_GROUP }).catch(() => {});
+      await this.session.send('Runtime.releaseObjectGroup', { objectGroup: PROBE_GROUP }).catch((error: unknown) => this.leftBehind('release the probe of the global object', error));
     }
   }
 
   /** Stops sampling; allocation sites stay readable. */
   async stop(): Promise<void> {
     this.memory.stop();
-    if (!this.session.isClosed) await this.allocations?.stop().catch(() => {});
+    if (!this.session.isClosed) await this.allocations?.stop().catch((error: unknown) => this.leftBehind('stop allocation sampling', error));
   }
 
   /**
@@ -177,9 +207,9 @@ export class LiveTarget {
   async dispose(detach: boolean): Promise<void> {
     await this.stop();
     if (!this.session.isClosed) {
-      if (detach) await uninstallTracker(this.session).catch(() => {});
-      if (detach || this.options.trackAllocations) await this.session.send('HeapProfiler.disable').catch(() => {});
-      if (detach) await this.session.send('Runtime.disable').catch(() => {});
+      if (detach) await uninstallTracker(this.session).catch((error: unknown) => this.leftBehind('take the async-resource tracker out of the program', error));
+      if (detach || this.options.trackAllocations) await this.session.send('HeapProfiler.disable').catch((error: unknown) => this.leftBehind('disable the HeapProfiler', error));
+      if (detach) await this.session.send('Runtime.disable').catch((error: unknown) => this.leftBehind('disable the Runtime domain', error));
     }
     await this.session.close();
   }

@@ -1,11 +1,13 @@
 import type { MemorySample } from '../analysis/report.ts';
-import { InspectorSession } from './session.ts';
+import type { Logger } from '../common/logger.ts';
+import { DisconnectedError, InspectorSession } from './session.ts';
 
 export interface SamplerOptions {
   intervalMs: number;
   /** Force a full GC every so often to get a post-GC point (0: never). */
   gcEveryMs?: number;
   onSample?: (sample: MemorySample) => void;
+  logger: Logger;
 }
 
 const READ_MEMORY = 'JSON.stringify(process.memoryUsage())';
@@ -59,8 +61,10 @@ export class MemorySampler {
       this.samples.push(sample);
       this.options.onSample?.(sample);
       return sample;
-    } catch {
-      // The target went away between two readings: the series simply ends.
+    } catch (error) {
+      // The target going away between two readings simply ends the series; anything else
+      // loses one reading, and is logged.
+      if (!(error instanceof DisconnectedError) && !this.session.isClosed) this.options.logger.warn('a memory reading failed', error);
       return null;
     }
   }

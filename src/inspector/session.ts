@@ -1,12 +1,16 @@
 import CDP from 'chrome-remote-interface';
+import { LeakscopeError } from '../common/errors.ts';
 import type { ProtocolMapping } from 'devtools-protocol/types/protocol-mapping.js';
 
 type Commands = ProtocolMapping.Commands;
 type Events = ProtocolMapping.Events;
 
 /** The inspector went away (the program exited, or the debugger that lent us its connection ended). */
-export class DisconnectedError extends Error {
-  override readonly name = 'DisconnectedError';
+export class DisconnectedError extends LeakscopeError {
+  override name = 'DisconnectedError';
+  constructor(message: string) {
+    super('disconnected', message);
+  }
 }
 
 /**

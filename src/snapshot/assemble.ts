@@ -107,7 +107,7 @@ function fieldReader(fields: string[] | undefined, values: Float64Array | undefi
   };
 }
 
-function traces(meta: SnapshotMeta, sections: Sections, strings: string[]): Pick<RawSnapshot, 'samples' | 'traceFunctionInfos' | 'traceTree'> {
+function traces(meta: SnapshotMeta, sections: Sections, strings: string[]): Pick<RawSnapshot, 'samples' | 'traceFunctionInfos' | 'traceTree' | 'notes'> {
   let samples: RawSnapshot['samples'] = null;
   const smp = fieldReader(meta.sample_fields, sections.numbers.get('samples')?.toArray());
   if (smp && smp.count > 0) {
@@ -132,24 +132,26 @@ function traces(meta: SnapshotMeta, sections: Sections, strings: string[]): Pick
       });
     }
   }
-  return { samples, traceFunctionInfos, traceTree: parseTraceTree(meta, sections.traceTreeText) };
+  const { tree, note } = parseTraceTree(meta, sections.traceTreeText);
+  return { samples, traceFunctionInfos, traceTree: tree, notes: note ? [`${note}: objects are shown without the stack that allocated them`] : [] };
 }
 
 /** Flattens the nested trace tree ([id, function_info_index, count, size, [children…]] …) into parent links. */
-function parseTraceTree(meta: SnapshotMeta, text: string | null): RawSnapshot['traceTree'] {
+function parseTraceTree(meta: SnapshotMeta, text: string | 'too big' | null): { tree: RawSnapshot['traceTree']; note: string | null } {
   const tree: RawSnapshot['traceTree'] = new Map();
   const fields = meta.trace_node_fields;
-  if (!text || !fields) return tree;
-  const width = fields.length;
-  const idAt = fields.indexOf('id');
-  const infoAt = fields.indexOf('function_info_index');
-  const childrenAt = fields.indexOf('children');
-  if (idAt < 0 || infoAt < 0 || childrenAt < 0) return tree;
+  if (text === null) return { tree, note: null };
+  if (text === 'too big') return { tree, note: "the snapshot's allocation trace tree is too big to read" };
+  const width = fields?.length ?? 0;
+  const idAt = fields?.indexOf('id') ?? -1;
+  const infoAt = fields?.indexOf('function_info_index') ?? -1;
+  const childrenAt = fields?.indexOf('children') ?? -1;
+  if (idAt < 0 || infoAt < 0 || childrenAt < 0) return { tree, note: "the snapshot's trace_node_fields lack id, function_info_index or children" };
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
-  } catch {
-    return tree;
+  } catch (error) {
+    return { tree, note: `the snapshot's trace_tree is not valid JSON (${(error as Error).message})` };
   }
   const stack: Array<{ list: unknown[]; parent: number }> = [{ list: parsed as unknown[], parent: 0 }];
   while (stack.length) {
@@ -161,6 +163,6 @@ function parseTraceTree(meta: SnapshotMeta, text: string | null): RawSnapshot['t
       stack.push({ list: list[k + childrenAt] as unknown[], parent: id });
     }
   }
-  return tree;
+  return { tree, note: null };
 }
 

@@ -1,3 +1,4 @@
+import { LeakscopeError } from '../common/errors.ts';
 /** The parts of a .heapsnapshot file that describe its own layout (`snapshot.meta`). */
 export interface SnapshotMeta {
   node_fields: string[];
@@ -118,16 +119,14 @@ export interface RawSnapshot {
   traceTree: Map<number, { functionInfo: number; parent: number }>;
   /** The header's `extra_native_bytes`: native memory outside any node; 0 when absent. */
   extraNativeBytes: number;
+  /** What could not be read and was left out, one sentence each (the rest of the snapshot is sound). */
+  notes: string[];
 }
 
 /** Bad input, said in one sentence with where it went wrong. */
-export class SnapshotFormatError extends Error {
-  override readonly name = 'SnapshotFormatError';
-}
-
-export class CancelledError extends Error {
-  override readonly name = 'CancelledError';
-  constructor() {
-    super('cancelled');
+export class SnapshotFormatError extends LeakscopeError {
+  override name = 'SnapshotFormatError';
+  constructor(message: string) {
+    super('input', message);
   }
 }

@@ -5,7 +5,7 @@
 // distances and starts the digest (work that needs the snapshot's strings, so it stays there).
 import type { Worker } from 'node:worker_threads';
 import { sharedMemory } from './columns.ts';
-import { CancelledError } from './format.ts';
+import { CancelledError } from '../common/errors.ts';
 import { buildDominatorTree, countRetainers, DominatorTree, fillRetainers, PassInput, Retainers, transferOwnedSizes } from './graph-passes.ts';
 import { startSnapshotWorker } from './worker-start.ts';
 

@@ -1,5 +1,6 @@
 import { isNativeContextName } from './assemble.ts';
-import { CancelledError, RawSnapshot } from './format.ts';
+import { throwIfCancelled } from '../common/errors.ts';
+import { RawSnapshot } from './format.ts';
 import { plainMemory, SHARED_FROM_NODES, sharedMemory } from './columns.ts';
 import { GraphHelper } from './graph-helper.ts';
 import { allocateRetainers, buildDominatorTree, countRetainers, DominatorTree, fillRetainers, PassInput, transferOwnedSizes } from './graph-passes.ts';
@@ -9,9 +10,15 @@ import { releaseGarbage } from './memory.ts';
 export const SYSTEM_DISTANCE = 100_000_000;
 export const UNREACHABLE = 0x7fffffff;
 
+/** One hop of a retainer path: `edge` leads from the previous step's node into `node` (-1 at the start). */
+export interface PathStep {
+  node: number;
+  edge: number;
+}
+
 export interface BuildOptions {
   onProgress?: (phase: string, fraction: number) => void;
-  isCancelled?: () => boolean;
+  signal?: AbortSignal;
   /**
    * The caller's work that needs distances and final shallow sizes but no dominators or
    * retainers (the start of the digest): on two threads it runs while the other one builds
@@ -148,7 +155,7 @@ export class HeapGraph {
 
   private async index(options: BuildOptions): Promise<void> {
     const check = () => {
-      if (options.isCancelled?.()) throw new CancelledError();
+      throwIfCancelled(options.signal);
     };
     const { nodeCount, edgeCount } = this;
     options.onProgress?.('indexing edges', 0);

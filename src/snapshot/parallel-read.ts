@@ -1,5 +1,6 @@
 import { allocateEdges, allocateNodes, EdgeArrays, EdgeColumns, NodeArrays, NodeColumns, sharedMemory } from './columns.ts';
-import { CancelledError, SnapshotFormatError, SnapshotHeader } from './format.ts';
+import { CancelledError, isCancelled, throwIfCancelled } from '../common/errors.ts';
+import { SnapshotFormatError, SnapshotHeader } from './format.ts';
 import { isSpace, RBRACKET } from './json-bytes.ts';
 import { Sections, SnapshotParser } from './sections.ts';
 import { readAt } from './file-access.ts';
@@ -171,7 +172,7 @@ function lastIndexOf(path: string, fd: number, size: number, floor: number, patt
 }
 
 export interface ParallelOptions {
-  isCancelled: () => boolean;
+  signal: AbortSignal | undefined;
   onProgress: (bytesRead: number) => void;
   blockBytes?: number;
 }
@@ -192,7 +193,7 @@ export async function readInParallel(path: string, fd: number, size: number, lay
     const tail = new SnapshotParser({ resumeAfter: { header, nodeCount, offset: layout.tailStart } });
     const chunk = Buffer.allocUnsafe(blockBytes);
     for (let position = layout.tailStart; position < size; ) {
-      if (options.isCancelled()) throw new CancelledError();
+      throwIfCancelled(options.signal);
       const n = readAt(path, fd, chunk, position);
       if (n === 0) break;
       tail.feed(chunk.subarray(0, n));
@@ -200,7 +201,7 @@ export async function readInParallel(path: string, fd: number, size: number, lay
       options.onProgress(position - layout.tailStart + layout.nodesOpen + control.bytesRead());
     }
     const ticker = setInterval(() => {
-      if (options.isCancelled()) control.cancel();
+      if (isCancelled(options.signal)) control.cancel();
       options.onProgress(size - layout.tailStart + layout.nodesOpen + control.bytesRead());
     }, 100);
     let results: SectionResult[];

@@ -1,7 +1,8 @@
 // In a snapshot worker: reads one end of the nodes and edges into the shared columns (see parallel-read.ts).
 import { closeSync, openSync } from 'node:fs';
 import { EdgeColumns, NodeColumns } from './columns.ts';
-import { CancelledError, SnapshotFormatError } from './format.ts';
+import { CancelledError } from '../common/errors.ts';
+import { SnapshotFormatError } from './format.ts';
 import { BackwardNumberReader, isDigit, NumberArrayReader } from './json-bytes.ts';
 import { SectionControl, SectionJob, SectionResult } from './parallel-read.ts';
 import { readAt } from './file-access.ts';

@@ -34,7 +34,8 @@ export interface Sections {
   locations: LocationColumns | null;
   /** Flat numeric sections kept whole, by key (samples, trace_function_infos). */
   numbers: Map<string, GrowableNumbers>;
-  traceTreeText: string | null;
+  /** The trace tree's JSON text; 'too big' past the bytes kept of one value. */
+  traceTreeText: string | 'too big' | null;
 }
 
 type Reader =
@@ -245,8 +246,8 @@ export class SnapshotParser {
     } else if (reader.kind === 'scan' && reader.keep === 'header') {
       this.found.header = parseHeader(reader.scanner.text());
       if (this.start.headerOnly) this.headerEnd = at;
-    } else if (reader.kind === 'scan' && reader.keep === 'trace' && !reader.scanner.overflowed) {
-      this.found.traceTreeText = reader.scanner.text();
+    } else if (reader.kind === 'scan' && reader.keep === 'trace') {
+      this.found.traceTreeText = reader.scanner.overflowed ? 'too big' : reader.scanner.text();
     }
     this.reader = null;
     this.top = Top.BeforeKey;

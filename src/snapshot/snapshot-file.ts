@@ -1,7 +1,8 @@
 import { closeSync, fstatSync } from 'node:fs';
 import { assemble } from './assemble.ts';
 import { openSnapshot, readAt, withPath } from './file-access.ts';
-import { CancelledError, RawSnapshot } from './format.ts';
+import { throwIfCancelled } from '../common/errors.ts';
+import { RawSnapshot } from './format.ts';
 import { findLayout, readInParallel } from './parallel-read.ts';
 import { SnapshotParser } from './sections.ts';
 
@@ -11,8 +12,8 @@ const PARALLEL_MIN_BYTES = 32 * 1024 * 1024;
 export interface ParseOptions {
   /** Called after each chunk with bytes read so far and the file size. */
   onProgress?: (bytesRead: number, totalBytes: number) => void;
-  /** Polled between chunks; when it returns true the parse stops with CancelledError. */
-  isCancelled?: () => boolean;
+  /** Checked between chunks: the parse stops with CancelledError. */
+  signal?: AbortSignal;
   /** Bytes read at a time; also what each section worker claims at a time. */
   chunkSize?: number;
   /** Read the nodes and edges on two more threads where the file allows (default: when it is big enough). */
@@ -31,7 +32,7 @@ export async function readSnapshotFile(path: string, options: ParseOptions = {})
     if (!layout) return parseOpenFile(path, fd, size, options);
     const sections = await withPathAsync(path, () =>
       readInParallel(path, fd, size, layout, {
-        isCancelled: () => options.isCancelled?.() ?? false,
+        signal: options.signal,
         onProgress: (read) => options.onProgress?.(Math.min(read, size), size),
         blockBytes: options.chunkSize,
       }),
@@ -57,7 +58,7 @@ function parseOpenFile(path: string, fd: number, size: number, options: ParseOpt
   const parser = new SnapshotParser();
   const chunk = Buffer.allocUnsafe(options.chunkSize ?? 4 * 1024 * 1024);
   for (let position = 0; ; ) {
-    if (options.isCancelled?.()) throw new CancelledError();
+    throwIfCancelled(options.signal);
     const n = readAt(path, fd, chunk, position);
     if (n === 0) break;
     position += n;

@@ -14,6 +14,7 @@ import { InspectorSession } from '../../src/inspector/session.ts';
 import { readSnapshotFile } from '../../src/snapshot/snapshot-file.ts';
 import { NodeBinary, programNodes } from '../helpers/node-versions.ts';
 import { example, program, scratch } from '../helpers/paths.ts';
+import { recordingLogger } from '../helpers/logs.ts';
 
 async function withProgram<T>(script: string, run: (target: LaunchedProgram, session: InspectorSession) => Promise<T>, node?: NodeBinary): Promise<T> {
   const target = await launchInspected(script, { node: node?.path });
@@ -84,7 +85,8 @@ for (const node of programNodes()) {
       await withProgram(example('map-cache.js'), async (_target, session) => {
         // The default: a program on this machine writes its own snapshots.
         const snapshotter = new HeapSnapshotter(session);
-        const sampler = new MemorySampler(session, { intervalMs: 100, gcEveryMs: 500 });
+        const logger = recordingLogger();
+        const sampler = new MemorySampler(session, { intervalMs: 100, gcEveryMs: 500, logger });
         sampler.start();
         const files: string[] = [];
         let progressed = 0;

@@ -134,8 +134,24 @@ test('a snapshot from another V8 with fields we do not know still analyses', () 
   assert.match(stdout, /\(unknown\)|Cache/);
 });
 
-test('a memory budget too small for the file is refused before parsing', () => {
+test('a memory budget too small for the file is refused before parsing, with its own exit code', () => {
   const { code, stderr } = leakscope('analyze', '--max-memory', '1', snapshots[0]);
-  assert.equal(code, 2);
+  assert.equal(code, 3);
   assert.match(stderr, /needs about .* of memory, but only .* is available \(raise the limit with --max-memory\)/);
+});
+
+test('a source map that cannot be read: a note in the report, and a log line on stderr with --verbose only', async () => {
+  const dir = scratch('cli-map');
+  const script = join(dir, 'server.js');
+  // A built file whose inline source map is not JSON ("not json", base64).
+  writeFileSync(script, 'const sessions = new Map();\nfor (let k = 0; k < 2000; k++) sessions.set(k, { data: new Array(100).fill(k) });\nsetInterval(() => {}, 1000);\n//# sourceMappingURL=data:application/json;base64,bm90IGpzb24=\n');
+  const [file] = await captureSeries(script, { count: 1, warmupMs: 300, intervalMs: 0, outDir: dir });
+  const quiet = leakscope('analyze', '--json', file);
+  assert.equal(quiet.code, 0, quiet.stderr);
+  const note = `the source map of ${script} could not be read`;
+  assert.ok((JSON.parse(quiet.stdout) as AnalysisReport).notes.some((n) => n.startsWith(note)), quiet.stdout.slice(0, 2000));
+  assert.doesNotMatch(quiet.stderr, /\[warn\]/);
+  const verbose = leakscope('analyze', '--verbose', file);
+  assert.equal(verbose.code, 0, verbose.stderr);
+  assert.ok(verbose.stderr.includes(`leakscope [warn] analysis: ${note}`), verbose.stderr);
 });

@@ -14,10 +14,11 @@ import { findingsFrom } from '../../src/extension/model/findings.ts';
 import { lineFindings } from '../../src/extension/model/line-findings.ts';
 import { suspectItems } from '../../src/extension/model/suspect-items.ts';
 import { example, scratch } from '../helpers/paths.ts';
+import { recordingLogger } from '../helpers/logs.ts';
 
 async function watching<T>(script: string, body: (target: LiveTarget) => Promise<T>): Promise<T> {
   const program = await launchInspected(script);
-  const target = new LiveTarget(await InspectorSession.connect(program.inspectorUrl), { pollIntervalMs: 200, samplingIntervalBytes: 0, asyncTracking: true });
+  const target = new LiveTarget(await InspectorSession.connect(program.inspectorUrl), { pollIntervalMs: 200, samplingIntervalBytes: 0, asyncTracking: true, logger: recordingLogger() });
   try {
     await target.start();
     return await body(target);
@@ -89,7 +90,7 @@ test('Async Resources: workers stuck at their await are one growing group, at th
     await sleep(800);
     return [first, await target.dumpAsync()];
   });
-  const maps = new SourceMaps();
+  const maps = new SourceMaps(recordingLogger());
   const items = asyncItems('s1', dumps, (at) => maps.resolveFrame(at));
   const promises = items.find((i) => i.label === 'PROMISE');
   assert.ok(promises, items.map((i) => i.label).join(', '));

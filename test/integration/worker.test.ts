@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { AnalysisClient, AnalysisError } from '../../src/analysis/client.ts';
+import { AnalysisClient } from '../../src/analysis/client.ts';
+import { CancelledError, LeakscopeError } from '../../src/common/errors.ts';
+import { recordingLogger } from '../helpers/logs.ts';
 import type { AnalysisProgress } from '../../src/analysis/analyze.ts';
 import { captureSeries } from '../helpers/snapshot-series.ts';
 import { program, scratch, WORKER } from '../helpers/paths.ts';
@@ -16,12 +18,15 @@ async function oneSnapshot(): Promise<string> {
 
 test('reports progress through every phase and answers with the report', async () => {
   const file = await oneSnapshot();
-  const client = new AnalysisClient({ workerPath: WORKER });
+  const logger = recordingLogger();
+  const client = new AnalysisClient({ workerPath: WORKER, logger });
   try {
     const phases = new Set<string>();
     const report = await client.request('analyze', { files: [file] }, { onProgress: (p: AnalysisProgress) => phases.add(p.phase) });
     assert.ok(phases.has('parsing') && phases.has('dominators') && phases.has('summarizing'), [...phases].join(', '));
     assert.equal(report.largest[0].retainerPath.at(-2), '.rows');
+    assert.deepEqual(report.notes, []);
+    assert.deepEqual(logger.lines, [], 'a sound snapshot logs nothing');
   } finally {
     await client.dispose();
   }
@@ -29,7 +34,7 @@ test('reports progress through every phase and answers with the report', async (
 
 test('after an analysis, the worker answers which objects a class has and what each one keeps alive', async () => {
   const file = await oneSnapshot();
-  const client = new AnalysisClient({ workerPath: WORKER });
+  const client = new AnalysisClient({ workerPath: WORKER, logger: recordingLogger() });
   try {
     const report = await client.request('analyze', { files: [file] });
     assert.ok(report.top.some((c) => c.name === 'Row'));
@@ -51,11 +56,11 @@ test('after an analysis, the worker answers which objects a class has and what e
 
 test('a cancelled analysis stops, and the worker takes the next request', async () => {
   const file = await oneSnapshot();
-  const client = new AnalysisClient({ workerPath: WORKER });
+  const client = new AnalysisClient({ workerPath: WORKER, logger: recordingLogger() });
   try {
     const abort = new AbortController();
     const cancelled = client.request('analyze', { files: [file, file, file] }, { signal: abort.signal, onProgress: () => abort.abort() });
-    await assert.rejects(cancelled, (e: AnalysisError) => e.kind === 'cancelled');
+    await assert.rejects(cancelled, CancelledError);
     const report = await client.request('analyze', { files: [file] });
     assert.equal(report.snapshots.length, 1);
   } finally {
@@ -90,16 +95,31 @@ test('a worker that runs out of memory fails its request with a clear error; the
   const path = join(scratch('oom'), 'strings.heapsnapshot');
   await stringHeavySnapshot(path, 12_000_000);
   // Room for the file by the size check, not for twelve million strings in the JS heap.
-  const client = new AnalysisClient({ workerPath: WORKER, memoryBudgetMb: 300 });
+  const logger = recordingLogger();
+  const client = new AnalysisClient({ workerPath: WORKER, memoryBudgetMb: 300, logger });
   try {
-    await assert.rejects(client.request('analyze', { files: [path] }), (e: AnalysisError) => {
+    await assert.rejects(client.request('analyze', { files: [path] }), (e: LeakscopeError) => {
       assert.equal(e.kind, 'memory');
       assert.match(e.message, /ran out of memory/);
       return true;
     });
+    assert.ok(logger.lines.some((line) => line.startsWith('error the analysis worker failed')), logger.lines.join('\n'));
     const file = await oneSnapshot();
     const report = await client.request('analyze', { files: [file] });
     assert.equal(report.snapshots.length, 1, 'a fresh worker took the next request');
+  } finally {
+    await client.dispose();
+  }
+});
+
+test('a new memory budget applies to the next request: refused under 1 MB, analysed once raised', async () => {
+  const file = await oneSnapshot();
+  const client = new AnalysisClient({ workerPath: WORKER, memoryBudgetMb: 1, logger: recordingLogger() });
+  try {
+    await assert.rejects(client.request('analyze', { files: [file] }), (e: LeakscopeError) => e.kind === 'memory' && /needs about .* but only 1\.0 MB is available/.test(e.message));
+    client.setMemoryBudget(undefined);
+    const report = await client.request('analyze', { files: [file] });
+    assert.equal(report.largest[0].retainerPath.at(-2), '.rows');
   } finally {
     await client.dispose();
   }

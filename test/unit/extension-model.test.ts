@@ -30,6 +30,7 @@ function findingsOf(...suspects: Suspect[]): Findings {
     newByClass: [],
     suspects,
     groups: [],
+    notes: [],
   };
   return { key: 'a1', title: 'map-cache.js', files: ['1', '2', '3'], timesMs: [1_000, 11_000, 21_000], report, verdict: 'leak', verdictReason: report.verdictReason, sites: [], samples: [], notes: [] };
 }

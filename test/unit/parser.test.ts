@@ -8,6 +8,7 @@ import { SnapshotParser } from '../../src/snapshot/sections.ts';
 import { assemble } from '../../src/snapshot/assemble.ts';
 import { SnapshotFormatError } from '../../src/snapshot/format.ts';
 import { buildSnapshot, TestNode } from '../helpers/snapshot-builder.ts';
+import { polledSignal } from '../../src/common/errors.ts';
 
 const tiny: TestNode[] = [
   { type: 'synthetic', name: '', edges: [{ type: 'element', name: 1, to: 1 }] },
@@ -108,7 +109,7 @@ test('cancellation stops between chunks', async () => {
   const file = join(dir, 'a.heapsnapshot');
   writeFileSync(file, buildSnapshot(tiny));
   let chunks = 0;
-  await assert.rejects(readSnapshotFile(file, { chunkSize: 16, isCancelled: () => ++chunks > 3 }), /cancelled/);
+  await assert.rejects(readSnapshotFile(file, { chunkSize: 16, signal: polledSignal(() => ++chunks > 3) }), /cancelled/);
   assert.equal(chunks, 4);
 });
 

@@ -34,6 +34,7 @@ function report(suspect: Suspect): AnalysisReport {
     newByClass: [],
     suspects: [suspect],
     groups: [],
+    notes: [],
   };
 }
 

@@ -6,20 +6,25 @@ function clock(date: Date): string {
   return date.toTimeString().slice(0, 8);
 }
 
-/** Snapshots: per watched process, newest process first, each snapshot with its time and size. */
+/**
+ * Snapshots: per watched process, newest process first, what of the watch turned itself off
+ * (said here for as long as the process is listed), then each snapshot with its time and size.
+ */
 export function snapshotItems(processes: readonly WatchedProcess[]): Item[] {
   return [...processes]
     .reverse()
     .filter((p) => p.snapshots.length > 0 || p.endedBecause === null)
     .map((p) => ({
       // A row first shown without children stays collapsed under its id: a new id once it has some.
-      id: `process/${p.key}/${p.snapshots.length > 0 ? 'snapshots' : 'none'}`,
+      id: `process/${p.key}/${p.snapshots.length + p.target.notes.length > 0 ? 'snapshots' : 'none'}`,
       label: p.name,
       description: p.endedBecause === null ? 'watching' : 'ended',
       icon: p.endedBecause === null ? 'debug-alt' : 'debug-stop',
       expanded: true,
       contextValue: p.endedBecause === null ? 'process' : 'endedProcess',
-      children: p.snapshots.map((s, k) => ({
+      children: [
+        ...p.target.notes.map((note, k) => ({ id: `process/${p.key}/note/${k}`, label: note, tooltip: note, icon: 'warning' })),
+        ...p.snapshots.map((s, k) => ({
         id: `snapshot/${s.file}`,
         label: `#${k + 1}  ${clock(s.takenAt)}`,
         description: `${formatBytes(s.bytes)}${s.idsRestarted ? ' · ids restarted' : ''}`,
@@ -28,5 +33,6 @@ export function snapshotItems(processes: readonly WatchedProcess[]): Item[] {
         file: s.file,
         contextValue: 'snapshot',
       })),
+      ],
     }));
 }
