@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSnapshotBuffer, readSnapshotFile } from '../../src/snapshot/snapshot-file.ts';
 import { SnapshotParser } from '../../src/snapshot/sections.ts';
 import { assemble } from '../../src/snapshot/assemble.ts';
 import { SnapshotFormatError } from '../../src/snapshot/format.ts';
 import { buildSnapshot, TestNode } from '../helpers/snapshot-builder.ts';
+import { scratch } from '../helpers/paths.ts';
 
 const tiny: TestNode[] = [
   { type: 'synthetic', name: '', edges: [{ type: 'element', name: 1, to: 1 }] },
@@ -90,7 +90,7 @@ test('bad input gets one clear sentence saying what and where', () => {
 });
 
 test('file errors name the file', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'leakscope-parser-'));
+  const dir = scratch('parser');
   const empty = join(dir, 'empty.heapsnapshot');
   writeFileSync(empty, '');
   const sub = join(dir, 'folder.heapsnapshot');
@@ -104,7 +104,7 @@ test('file errors name the file', async () => {
 });
 
 test('cancellation stops between chunks', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'leakscope-parser-'));
+  const dir = scratch('parser');
   const file = join(dir, 'a.heapsnapshot');
   writeFileSync(file, buildSnapshot(tiny));
   let chunks = 0;
@@ -140,7 +140,7 @@ function chain(count: number): TestNode[] {
 }
 
 function writeSnapshot(text: string): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'leakscope-parser-')), 'a.heapsnapshot');
+  const file = join(scratch('parser'), 'a.heapsnapshot');
   writeFileSync(file, text);
   return file;
 }
