@@ -4,13 +4,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { Locator } from 'playwright-core';
 import { bytes, escapeRegExp, outputFolder, startVSCode, type VSCode } from './vscode.ts';
+import { scratch } from '../helpers/paths.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const SNAPSHOT = 'fixture.heapsnapshot';
@@ -29,7 +29,7 @@ require('v8').writeHeapSnapshot(process.argv[1]);
 `;
 
 before(async () => {
-  workspace = mkdtempSync(join(tmpdir(), 'leakscope-e2e-workspace-'));
+  workspace = scratch('e2e-workspace');
   cpSync(join(ROOT, 'examples'), workspace, { recursive: true });
   await promisify(execFile)(process.execPath, ['-e', SNAPSHOT_PROGRAM, join(workspace, SNAPSHOT)]);
   vscode = await startVSCode({ workspace, vsix: join(ROOT, 'leakscope.vsix'), outDir: outputFolder('async-and-files') });

@@ -2,12 +2,12 @@
 // a capture, and heap strings that are HTML. Programs in test/fixtures/e2e-workspace.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readdirSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'playwright-core';
 import { outputFolder, programNode, programPid, startVSCode, type VSCode } from './vscode.ts';
+import { scratch } from '../helpers/paths.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const OUT = outputFolder('robustness');
@@ -15,15 +15,15 @@ const OUT = outputFolder('robustness');
 const HOSTILE = '<img src=x onerror="window.__pwned=1">';
 
 let vscode: VSCode;
-let scratch: string;
+let folder: string;
 let workspace: string;
 let snapshotFolder: string;
 
 before(async () => {
   // A copy: the debugged programs run from it, and nothing is written into the repository.
-  scratch = mkdtempSync(join(tmpdir(), 'leakscope-e2e-robustness-'));
-  workspace = join(scratch, 'workspace');
-  snapshotFolder = join(scratch, 'snapshots');
+  folder = scratch('e2e-robustness');
+  workspace = join(folder, 'workspace');
+  snapshotFolder = join(folder, 'snapshots');
   cpSync(join(ROOT, 'test/fixtures/e2e-workspace'), workspace, { recursive: true });
   vscode = await startVSCode({
     workspace,
@@ -35,7 +35,7 @@ before(async () => {
 
 after(async () => {
   await vscode?.close();
-  if (scratch) rmSync(scratch, { recursive: true, force: true });
+  if (folder) rmSync(folder, { recursive: true, force: true });
 });
 
 function captureButton(page: Page) {

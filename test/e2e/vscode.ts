@@ -1,14 +1,15 @@
 // Real VS Code for end-to-end tests: code-server (installed by scripts/e2e-setup.sh) driven
 // through Debian's Chromium with playwright-core.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, closeSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { homedir, tmpdir } from 'node:os';
+import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { _electron, chromium, type Browser, type Frame, type Locator, type Page } from 'playwright-core';
 import { nodeVersions } from '../helpers/node-versions.ts';
+import { scratch } from '../helpers/paths.ts';
 
 // Which code-server release, each installed by scripts/e2e-setup.sh into a folder of its own:
 // 4.96.4 (VS Code 1.96, the oldest engines.vscode accepts, on Node 20) unless this names another
@@ -121,7 +122,7 @@ export async function startVSCode(options: VSCodeOptions): Promise<VSCode> {
   const workspace = resolve(options.workspace);
   const logFile = join(outDir, 'vscode.log');
   mkdirSync(outDir, { recursive: true });
-  const home = mkdtempSync(join(tmpdir(), 'leakscope-vscode-'));
+  const home = scratch('vscode');
   const userData = join(home, 'user-data');
   const extensions = join(home, 'extensions');
   mkdirSync(join(userData, 'User'), { recursive: true });

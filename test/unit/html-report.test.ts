@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MemorySample, RunReport } from '../../src/analysis/report.ts';
 import { formatHtmlReport } from '../../src/cli/html-report.ts';
+import { scratch } from '../helpers/paths.ts';
 
 const IMG = '<img src=x onerror=alert(1)>';
 const SCRIPT = '"><script>alert(1)</script>';
@@ -16,7 +16,7 @@ const CODE_ESCAPED = '&quot;&lt;/code&gt;&lt;img src=x onerror=alert&gt;&quot;';
 const MB = 1024 * 1024;
 
 // The program the suspect points at; its source line is shown, and is hostile too.
-const dir = mkdtempSync(join(tmpdir(), 'leakscope-html-'));
+const dir = scratch('html');
 const script = join(dir, 'map-cache.js');
 writeFileSync(
   script,

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSnapshotBuffer, readSnapshotFile } from '../../src/snapshot/snapshot-file.ts';
 import { SnapshotParser } from '../../src/snapshot/sections.ts';
@@ -9,6 +8,7 @@ import { assemble } from '../../src/snapshot/assemble.ts';
 import { SnapshotFormatError } from '../../src/snapshot/format.ts';
 import { buildSnapshot, TestNode } from '../helpers/snapshot-builder.ts';
 import { polledSignal } from '../../src/common/errors.ts';
+import { scratch } from '../helpers/paths.ts';
 
 const tiny: TestNode[] = [
   { type: 'synthetic', name: '', edges: [{ type: 'element', name: 1, to: 1 }] },
@@ -91,7 +91,7 @@ test('bad input gets one clear sentence saying what and where', () => {
 });
 
 test('file errors name the file', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'leakscope-parser-'));
+  const dir = scratch('parser');
   const empty = join(dir, 'empty.heapsnapshot');
   writeFileSync(empty, '');
   const sub = join(dir, 'folder.heapsnapshot');
@@ -105,7 +105,7 @@ test('file errors name the file', async () => {
 });
 
 test('cancellation stops between chunks', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'leakscope-parser-'));
+  const dir = scratch('parser');
   const file = join(dir, 'a.heapsnapshot');
   writeFileSync(file, buildSnapshot(tiny));
   let chunks = 0;
@@ -141,7 +141,7 @@ function chain(count: number): TestNode[] {
 }
 
 function writeSnapshot(text: string): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'leakscope-parser-')), 'a.heapsnapshot');
+  const file = join(scratch('parser'), 'a.heapsnapshot');
   writeFileSync(file, text);
   return file;
 }

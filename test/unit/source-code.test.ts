@@ -2,13 +2,13 @@
 // and the statements that write into them, on small programs written to a temp folder.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Holder, Position, SourceCode } from '../../src/source/source-code.ts';
+import { scratch } from '../helpers/paths.ts';
 
 function project(files: Record<string, string>): { dir: string; code: SourceCode; at: (file: string, needle: string) => Position } {
-  const dir = mkdtempSync(join(tmpdir(), 'leakscope-source-'));
+  const dir = scratch('source');
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   const code = new SourceCode(() => Object.keys(files).map((name) => join(dir, name)));
   const at = (file: string, needle: string): Position => {
