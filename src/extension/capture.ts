@@ -2,10 +2,10 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { CaptureError } from '../inspector/capture.ts';
 import { snapshotShortfallNow } from '../inspector/headroom.ts';
+import { snapshotFileName } from '../inspector/snapshot-folder.ts';
 import { AnalysisService } from './analysis-service.ts';
 import { MemoryPanel } from './memory-panel.ts';
 import { Processes } from './processes.ts';
-import { snapshotFileName } from './snapshot-folder.ts';
 import { SnapshotStore } from './snapshot-store.ts';
 import { WatchedProcess } from './watched-process.ts';
 
