@@ -98,6 +98,18 @@ test('secrets on disk: snapshots and reports are 0600, and an --out folder in a 
   assert.deepEqual(status.trim().split('\n').sort(), ['?? report.html', '?? report.json'], 'nothing in the snapshot folder shows up for git');
 });
 
+test('attach to an inspector that does not answer: the advice keeps the inspector on loopback', () => {
+  const local = leakscope('attach', '1');
+  assert.equal(local.code, 2);
+  assert.match(local.stderr, /no Node inspector answers on 127\.0\.0\.1:1 \(.*\); start the program with --inspect=127\.0\.0\.1:1\n/);
+  // Every interface: the worst host to suggest for an inspector, which runs any code it is sent.
+  const everywhere = leakscope('attach', '0.0.0.0:1');
+  assert.equal(everywhere.code, 2);
+  assert.match(everywhere.stderr, /no Node inspector answers on 0\.0\.0\.0:1 /);
+  assert.match(everywhere.stderr, /--inspect=127\.0\.0\.1:1 .*ssh -L 1:127\.0\.0\.1:1 /);
+  assert.doesNotMatch(everywhere.stderr, /--inspect=(?!127\.0\.0\.1:)/);
+});
+
 test('a program that crashes mid-run: the snapshots taken before still get analysed', () => {
   const { code, stdout, stderr } = leakscope('run', program('crashes-later.js'), '--duration', '8', '--snapshots', '4');
   assert.equal(code, 0, stderr);
