@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AnalysisClient } from '../analysis/client.ts';
@@ -7,7 +6,7 @@ import { Logger, quietLogger, writerLogger } from '../common/logger.ts';
 import { ExitCode, exitCodeFor } from './exit-codes.ts';
 import { formatHtmlReport } from './html-report.ts';
 import { ProgressBar } from './progress.ts';
-import { attachAndAnalyze, formatMemory, runAndAnalyze, WatchOptions, writeJson } from './run.ts';
+import { attachAndAnalyze, formatMemory, runAndAnalyze, WatchOptions, writeJson, writePrivateFile } from './run.ts';
 import { formatTextReport } from './text-report.ts';
 
 const HELP = `leakscope — find the reference that won't let go
@@ -170,7 +169,7 @@ async function watch(args: string[], command: 'run' | 'attach'): Promise<number>
         ? await runAndAnalyze({ ...options, script: first, args: rest, node: values.node, asyncPreloadPath: join(__dirname, 'async-preload.js') })
         : await attachAndAnalyze(first, options);
     if (values.json) writeJson(values.json, report);
-    if (values.html) writeFileSync(values.html, formatHtmlReport(report));
+    if (values.html) writePrivateFile(values.html, formatHtmlReport(report));
     process.stdout.write(formatTextReport(report, process.cwd(), formatMemory(report)));
     return values['fail-on-leak'] && report.verdict === 'leak' ? ExitCode.leak : ExitCode.done;
   } finally {

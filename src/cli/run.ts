@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fchmodSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -16,6 +16,7 @@ import { TRACK_PROMISES_ENV } from '../inspector/async-tracker.ts';
 import { snapshotShortfallNow } from '../inspector/headroom.ts';
 import { LiveTarget } from '../inspector/live-target.ts';
 import { InspectorSession } from '../inspector/session.ts';
+import { prepareSnapshotFolder, protectionNotice } from '../inspector/snapshot-folder.ts';
 import { LiveAnalysis } from './live-analysis.ts';
 import { ProgressBar } from './progress.ts';
 
@@ -100,7 +101,8 @@ async function observe(
   gone: Promise<unknown>,
 ): Promise<Observation> {
   const outDir = options.outDir ? resolve(options.outDir) : mkdtempSync(join(tmpdir(), 'leakscope-run-'));
-  mkdirSync(outDir, { recursive: true });
+  const notice = protectionNotice(outDir, await prepareSnapshotFolder(outDir));
+  if (notice) note(notice);
   const files: string[] = [];
   const times: number[] = [];
   const dumps: AsyncDump[] = [];
@@ -343,5 +345,22 @@ export function formatMemory(report: RunReport): string {
 }
 
 export function writeJson(path: string, report: RunReport): void {
-  writeFileSync(path, JSON.stringify(report, null, 2) + '\n');
+  writePrivateFile(path, JSON.stringify(report, null, 2) + '\n');
+}
+
+/**
+ * Writes a report, mode 0600 as V8 writes snapshots: reports quote the heap's strings (keys,
+ * values, paths), secrets included. A file already there is made 0600 before it is written.
+ */
+export function writePrivateFile(path: string, text: string): void {
+  let fd: number | null = null;
+  try {
+    fd = openSync(path, 'w', 0o600);
+    fchmodSync(fd, 0o600);
+    writeFileSync(fd, text);
+  } catch (error) {
+    throw new LeakscopeError('input', `could not write ${path}: ${(error as Error).message}`, { cause: error });
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
 }

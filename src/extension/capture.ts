@@ -3,11 +3,11 @@ import * as vscode from 'vscode';
 import { errorKind } from '../common/errors.ts';
 import type { Logger } from '../common/logger.ts';
 import { snapshotShortfallNow } from '../inspector/headroom.ts';
+import { snapshotFileName } from '../inspector/snapshot-folder.ts';
 import { AnalysisService } from './analysis-service.ts';
 import { showFailure } from './failures.ts';
 import { MemoryPanel } from './memory-panel.ts';
 import { Processes } from './processes.ts';
-import { snapshotFileName } from './snapshot-folder.ts';
 import { SnapshotStore } from './snapshot-store.ts';
 import { WatchedProcess } from './watched-process.ts';
 

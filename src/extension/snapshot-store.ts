@@ -1,6 +1,6 @@
 import { isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
-import { prepareSnapshotFolder } from './snapshot-folder.ts';
+import { prepareSnapshotFolder, protectionNotice } from '../inspector/snapshot-folder.ts';
 import { readSettings } from './settings.ts';
 
 /**
@@ -17,11 +17,9 @@ export class SnapshotStore {
     if (!this.checked.has(dir)) {
       const protection = await prepareSnapshotFolder(dir);
       this.checked.add(dir);
-      if (protection === 'ignored-now') {
-        void vscode.window.showInformationMessage(`Leakscope added a .gitignore to ${dir}: heap snapshots hold everything the program had in memory, secrets included.`);
-      } else if (protection === 'not-ignored') {
-        void vscode.window.showWarningMessage(`Leakscope: snapshots in ${dir} are not ignored by git, and they hold secrets. Add the folder to .gitignore.`);
-      }
+      const notice = protectionNotice(dir, protection);
+      if (notice && protection === 'ignored-now') void vscode.window.showInformationMessage(`Leakscope ${notice}.`);
+      else if (notice) void vscode.window.showWarningMessage(`Leakscope: ${notice}.`);
     }
     return dir;
   }

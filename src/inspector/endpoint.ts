@@ -1,4 +1,5 @@
 import CDP from 'chrome-remote-interface';
+import { isLoopbackInspector } from './capture.ts';
 
 /**
  * The WebSocket URL of a Node inspector given as a port (`9229`), `host:port`, or a
@@ -10,15 +11,26 @@ export async function resolveInspectorUrl(spec: string): Promise<string> {
   if (!match) throw new Error(`'${spec}' is not an inspector address: give a port, host:port, or a ws:// URL`);
   const host = match[1] ?? '127.0.0.1';
   const port = Number(match[2]);
+  const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
   let targets: CDP.Target[];
   try {
     targets = await CDP.List({ host, port });
   } catch (error) {
-    throw new Error(`no Node inspector answers on ${host}:${port} (${(error as Error).message}); start the program with --inspect=${host}:${port}`, {
-      cause: error,
-    });
+    throw new Error(`no Node inspector answers on ${address} (${(error as Error).message}); ${howToInspect(address, port)}`, { cause: error });
   }
   const node = targets.find((t) => t.type === 'node') ?? targets[0];
-  if (!node?.webSocketDebuggerUrl) throw new Error(`the inspector on ${host}:${port} lists no debuggable target`);
+  if (!node?.webSocketDebuggerUrl) throw new Error(`the inspector on ${address} lists no debuggable target`);
   return node.webSocketDebuggerUrl;
+}
+
+/**
+ * Anyone who reaches an inspector can run code in the program, so the advice keeps it on
+ * loopback: never `--inspect=` with the host of another machine or every interface.
+ */
+function howToInspect(address: string, port: number): string {
+  if (isLoopbackInspector(address)) return `start the program with --inspect=${address}`;
+  return (
+    `start the program on its machine with --inspect=127.0.0.1:${port} (whoever reaches an inspector can run any code in the program) ` +
+    `and attach through a tunnel: ssh -L ${port}:127.0.0.1:${port} <its machine>, then attach to ${port}`
+  );
 }

@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { _electron, chromium, type Browser, type Frame, type Locator, type Page } from 'playwright-core';
+import { chromium, type Browser, type Frame, type Locator, type Page } from 'playwright-core';
 import { nodeVersions } from '../helpers/node-versions.ts';
 import { scratch } from '../helpers/paths.ts';
 
@@ -22,7 +22,6 @@ const NODE = join(INSTALL, 'node');
 // The Node the debugged programs run on (a major, installed by scripts/node-setup.sh): js-debug
 // starts that binary (debug.javascript.defaultRuntimeExecutable); unset, the `node` on PATH.
 const PROGRAM_NODE = process.env.LEAKSCOPE_E2E_PROGRAM_NODE;
-const DESKTOP = process.env.LEAKSCOPE_E2E_TARGET === 'desktop';
 const ROOT = resolve(import.meta.dirname, '../..');
 // Two cores: the server start and the first workbench load can take most of a minute.
 const STARTUP_MS = 120_000;
@@ -86,7 +85,6 @@ export interface VSCode {
   close(): Promise<void>;
 }
 
-/** Where a test file's screenshots and logs go, one folder per VS Code it ran in. */
 /** The node binary the debugged programs run on, when LEAKSCOPE_E2E_PROGRAM_NODE picks one. */
 export function programNode(): string | null {
   if (!PROGRAM_NODE) return null;
@@ -113,8 +111,9 @@ export async function programPid(script: string): Promise<number> {
   throw new Error(`no process runs ${script}`);
 }
 
+/** Where a test file's screenshots and logs go, one folder per VS Code it ran in. */
 export function outputFolder(test: string): string {
-  return join(ROOT, 'test-output/e2e', DESKTOP ? 'desktop' : `code-server-${CODE_SERVER}`, test);
+  return join(ROOT, 'test-output/e2e', `code-server-${CODE_SERVER}`, test);
 }
 
 export async function startVSCode(options: VSCodeOptions): Promise<VSCode> {
@@ -142,7 +141,7 @@ export async function startVSCode(options: VSCodeOptions): Promise<VSCode> {
     rmSync(home, { recursive: true, force: true });
   };
   try {
-    opened = DESKTOP ? await openDesktop(workspace, vsix, dirs, env) : await openCodeServer(workspace, vsix, dirs, env, logFile);
+    opened = await openCodeServer(workspace, vsix, dirs, env, logFile);
     const { page } = opened;
     await page.locator('.monaco-workbench').waitFor({ timeout: STARTUP_MS }).catch(() => {
       throw new Error(`the workbench did not load within ${STARTUP_MS / 1000} s; see ${logFile}`);
@@ -279,36 +278,6 @@ async function openCodeServer(workspace: string, vsix: string | undefined, dirs:
     await shutdown();
     throw error;
   }
-}
-
-/** The parts of @vscode/test-electron the desktop mode uses; installed only where it can download VS Code. */
-interface TestElectron {
-  downloadAndUnzipVSCode(version?: string): Promise<string>;
-  resolveCliArgsFromVSCodeExecutablePath(executable: string): string[];
-}
-
-/**
- * Desktop VS Code, downloaded by @vscode/test-electron and driven through Playwright's
- * Electron launcher, as VS Code's own smoke tests do. Not available on machines that
- * cannot download VS Code (CI here uses code-server).
- */
-async function openDesktop(workspace: string, vsix: string | undefined, dirs: string[], env: NodeJS.ProcessEnv): Promise<Opened> {
-  const module = '@vscode/test-electron';
-  const testElectron = (await import(module).catch(() => {
-    throw new Error('LEAKSCOPE_E2E_TARGET=desktop needs @vscode/test-electron: npm install --no-save @vscode/test-electron');
-  })) as TestElectron;
-  const executable = await testElectron.downloadAndUnzipVSCode(process.env.LEAKSCOPE_E2E_VSCODE_VERSION ?? 'stable');
-  if (vsix) {
-    const [cli, ...cliArgs] = testElectron.resolveCliArgsFromVSCodeExecutablePath(executable);
-    await promisify(execFile)(cli, [...cliArgs, ...dirs, '--install-extension', vsix, '--force'], { env });
-  }
-  const app = await _electron.launch({
-    executablePath: executable,
-    args: [workspace, ...dirs, '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes', '--disable-telemetry', '--no-sandbox', '--disable-gpu'],
-    env: env as Record<string, string>,
-  });
-  const page = await app.firstWindow();
-  return { page, shutdown: () => app.close().catch(() => {}) };
 }
 
 function freePort(): Promise<number> {

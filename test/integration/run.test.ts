@@ -2,7 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunReport } from '../../src/analysis/report.ts';
 import { launchInspected } from '../../src/inspector/launch.ts';
@@ -78,6 +78,36 @@ test('errors are said plainly, with exit code 2', () => {
   const usage = leakscope('run');
   assert.equal(usage.code, 2);
   assert.match(usage.stderr, /run needs a script/);
+});
+
+test('secrets on disk: snapshots and reports are 0600, and an --out folder in a git work tree stays out of git', () => {
+  const repo = scratch('run-git');
+  spawnSync('git', ['init', '-q', repo]);
+  const out = join(repo, 'snaps');
+  const json = join(repo, 'report.json');
+  const html = join(repo, 'report.html');
+  writeFileSync(html, 'an older report\n', { mode: 0o644 });
+  const { code, stderr } = leakscope('run', example('map-cache.js'), '--duration', '4', '--snapshots', '2', '--out', out, '--json', json, '--html', html);
+  assert.equal(code, 0, stderr);
+  assert.ok(stderr.includes(`leakscope: added a .gitignore to ${out}: heap snapshots hold everything the program had in memory`), stderr);
+  const mode = (file: string) => (statSync(file).mode & 0o777).toString(8);
+  const snapshots = readdirSync(out).filter((f) => f.endsWith('.heapsnapshot'));
+  assert.equal(snapshots.length, 2);
+  for (const file of [...snapshots.map((f) => join(out, f)), json, html]) assert.equal(mode(file), '600', file);
+  const status = spawnSync('git', ['-C', repo, 'status', '--porcelain', '--untracked-files=all'], { encoding: 'utf8' }).stdout;
+  assert.deepEqual(status.trim().split('\n').sort(), ['?? report.html', '?? report.json'], 'nothing in the snapshot folder shows up for git');
+});
+
+test('attach to an inspector that does not answer: the advice keeps the inspector on loopback', () => {
+  const local = leakscope('attach', '1');
+  assert.equal(local.code, 2);
+  assert.match(local.stderr, /no Node inspector answers on 127\.0\.0\.1:1 \(.*\); start the program with --inspect=127\.0\.0\.1:1\n/);
+  // Every interface: the worst host to suggest for an inspector, which runs any code it is sent.
+  const everywhere = leakscope('attach', '0.0.0.0:1');
+  assert.equal(everywhere.code, 2);
+  assert.match(everywhere.stderr, /no Node inspector answers on 0\.0\.0\.0:1 /);
+  assert.match(everywhere.stderr, /--inspect=127\.0\.0\.1:1 .*ssh -L 1:127\.0\.0\.1:1 /);
+  assert.doesNotMatch(everywhere.stderr, /--inspect=(?!127\.0\.0\.1:)/);
 });
 
 test('a program that crashes mid-run: the snapshots taken before still get analysed', () => {

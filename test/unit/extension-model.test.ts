@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AnalysisReport, Suspect } from '../../src/analysis/report.ts';
 import type { Findings } from '../../src/extension/model/findings.ts';
@@ -12,7 +12,7 @@ import type { Item } from '../../src/extension/model/item.ts';
 import { hoverMarkdown, lineFindings } from '../../src/extension/model/line-findings.ts';
 import { escapeMarkdown } from '../../src/extension/model/markdown.ts';
 import { suspectItems } from '../../src/extension/model/suspect-items.ts';
-import { prepareSnapshotFolder, snapshotFileName } from '../../src/extension/snapshot-folder.ts';
+import { prepareSnapshotFolder, snapshotFileName } from '../../src/inspector/snapshot-folder.ts';
 import { at, mapSuspect, setSite, staticSite, writeMapCache } from '../helpers/growth-suspects.ts';
 import { scratch } from '../helpers/paths.ts';
 
@@ -164,6 +164,14 @@ test('a snapshot folder inside a git work tree is made to ignore snapshots; else
   assert.equal(await prepareSnapshotFolder(ignoredByRepo), 'already-ignored');
 
   assert.equal(await prepareSnapshotFolder(join(scratch('nogit'), 'snaps')), 'not-in-git');
+
+  // A folder that holds more than snapshots (`--out .`) gets no `*`: it would hide the rest.
+  const project = scratch('git-project');
+  execFileSync('git', ['init', '-q', project]);
+  writeFileSync(join(project, 'app.js'), 'console.log(1);\n');
+  assert.equal(await prepareSnapshotFolder(project), 'not-ignored');
+  assert.ok(!existsSync(join(project, '.gitignore')));
+  assert.match(execFileSync('git', ['-C', project, 'status', '--porcelain'], { encoding: 'utf8' }), /app\.js/);
 });
 
 test('snapshot file names sort by time and hold nothing a path could trip on', () => {
