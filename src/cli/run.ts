@@ -260,12 +260,7 @@ async function finishRun(observation: Observation, options: RunOptions, script: 
  * running afterwards with nothing of ours left in it: no sampling, no profiler, no debugger.
  */
 export async function attachAndAnalyze(address: string, options: WatchOptions): Promise<RunReport> {
-  let url: string;
-  try {
-    url = await resolveInspectorUrl(address);
-  } catch (error) {
-    throw new LeakscopeError('input', (error as Error).message, { cause: error });
-  }
+  const url = await resolveInspectorUrl(address);
   const session = await InspectorSession.connect(url).catch((error: Error) => {
     throw new LeakscopeError('disconnected', `could not connect to ${url}: ${error.message}`, { cause: error });
   });

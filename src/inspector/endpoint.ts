@@ -1,4 +1,5 @@
 import CDP from 'chrome-remote-interface';
+import { LeakscopeError } from '../common/errors.ts';
 import { isLoopbackInspector } from './capture.ts';
 
 /**
@@ -8,7 +9,7 @@ import { isLoopbackInspector } from './capture.ts';
 export async function resolveInspectorUrl(spec: string): Promise<string> {
   if (/^wss?:\/\//.test(spec)) return spec;
   const match = /^(?:\[?([^\]]+?)\]?:)?(\d{1,5})$/.exec(spec.trim());
-  if (!match) throw new Error(`'${spec}' is not an inspector address: give a port, host:port, or a ws:// URL`);
+  if (!match) throw new LeakscopeError('input', `'${spec}' is not an inspector address: give a port, host:port, or a ws:// URL`);
   const host = match[1] ?? '127.0.0.1';
   const port = Number(match[2]);
   const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
@@ -16,10 +17,12 @@ export async function resolveInspectorUrl(spec: string): Promise<string> {
   try {
     targets = await CDP.List({ host, port });
   } catch (error) {
-    throw new Error(`no Node inspector answers on ${address} (${(error as Error).message}); ${howToInspect(address, port)}`, { cause: error });
+    // A host that never answers times out with no message of its own.
+    const reason = (error as Error).message || ((error as NodeJS.ErrnoException).code ?? 'no answer within its timeout');
+    throw new LeakscopeError('disconnected', `no Node inspector answers on ${address} (${reason}); ${howToInspect(address, port)}`, { cause: error });
   }
   const node = targets.find((t) => t.type === 'node') ?? targets[0];
-  if (!node?.webSocketDebuggerUrl) throw new Error(`the inspector on ${address} lists no debuggable target`);
+  if (!node?.webSocketDebuggerUrl) throw new LeakscopeError('input', `the inspector on ${address} lists no debuggable target`);
   return node.webSocketDebuggerUrl;
 }
 
