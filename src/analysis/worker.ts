@@ -3,7 +3,7 @@ import { statSync } from 'node:fs';
 import { freemem } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { asLeakscopeError, LeakscopeError, polledSignal } from '../common/errors.ts';
-import { Logger, LogLevel } from '../common/logger.ts';
+import { Logger, logLine, LogLevel } from '../common/logger.ts';
 import { SnapshotFormatError } from '../snapshot/format.ts';
 import { assemble } from '../snapshot/assemble.ts';
 import { withPath } from '../snapshot/file-access.ts';
@@ -46,7 +46,7 @@ function toError(error: unknown): WorkerError {
 }
 
 /** Log lines go to the host, which writes them where its user looks. */
-const log = (level: LogLevel) => (message: string, error?: unknown) => send({ type: 'log', level, message: error === undefined ? message : `${message}: ${asLeakscopeError(error).message}` });
+const log = (level: LogLevel) => (message: string, error?: unknown) => send({ type: 'log', level, message: logLine(message, error) });
 const logger: Logger = { info: log('info'), warn: log('warn'), error: log('error') };
 
 /** The snapshots analysed so far: their digests, and the newest graph (one at most in memory). */
