@@ -5,7 +5,7 @@ import { moreSitesText, recordedFunction, SHOWN_SITES, siteSummary } from '../pr
 import { excerptAround, Listing, listingTitle, listTopSite, marginText } from '../present/listing.ts';
 import { formatFile, formatPlace } from '../present/places.ts';
 import { growthText, insideText, nowText, VERDICT_STAMP } from '../present/suspects.ts';
-import { formatBytes, formatCount, formatCountDelta, formatDelta, formatPercent, formatPerMinute } from '../present/units.ts';
+import { formatBytes, formatCount, formatCountDelta, formatDelta, formatPercent, formatPerMinute, formatSeconds, niceStep } from '../present/units.ts';
 
 // One self-contained HTML file for `leakscope run`: no scripts, no network, every string from
 // the heap or the program escaped. The CSP below forbids everything the page does not need, so
@@ -60,25 +60,13 @@ function points(xy: Array<[number, number]>): string {
   return xy.map(([x, y]) => `${n(x)},${n(y)}`).join(' ');
 }
 
-/** 1, 2 or 5 times a power of ten, at least `raw`: tick steps people can read. */
-function niceStep(raw: number): number {
-  if (!(raw > 0)) return 1;
-  const power = 10 ** Math.floor(Math.log10(raw));
-  return ([1, 2, 5, 10].find((m) => m * power >= raw) ?? 10) * power;
-}
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
-}
-
 type Column = { label: string; cls?: 'num' | 'code' };
 
-/** A table of plain-text cells (escaped here), numbers right-aligned, paths monospace. */
+/** A table of plain-text cells (escaped here), numbers right-aligned, paths monospace; a row a line, so a diff shows the row. */
 function table(columns: Column[], rows: string[][]): Html {
   const cls = (c: Column) => (c.cls ? new Html(` class="${c.cls}"`) : '');
-  return html`<table><thead><tr>${columns.map((c) => html`<th${cls(c)}>${c.label}</th>`)}</tr></thead><tbody>${rows.map(
-    (row) => html`<tr>${row.map((cell, k) => html`<td${cls(columns[k])}>${cell}</td>`)}</tr>`,
-  )}</tbody></table>`;
+  return html`<table><thead><tr>${columns.map((c) => html`<th${cls(c)}>${c.label}</th>`)}</tr></thead><tbody>
+${rows.map((row) => html`<tr>${row.map((cell, k) => html`<td${cls(columns[k])}>${cell}</td>`)}</tr>\n`)}</tbody></table>`;
 }
 
 function memoryChart(report: RunReport): Html {
@@ -119,11 +107,11 @@ function memoryChart(report: RunReport): Html {
     .filter((s) => s.afterGc)
     .map(
       (s) =>
-        html`<circle class="gc-dot" cx="${n(x(s.timeMs))}" cy="${n(y(s.heapUsed))}" r="3.5"><title>${`after GC at ${seconds(s.timeMs)}: ${formatBytes(s.heapUsed)} heap used`}</title></circle>`,
+        html`<circle class="gc-dot" cx="${n(x(s.timeMs))}" cy="${n(y(s.heapUsed))}" r="3.5"><title>${`after GC at ${formatSeconds(s.timeMs)}: ${formatBytes(s.heapUsed)} heap used`}</title></circle>`,
     );
   const markers = report.run.snapshotTimesMs.map(
     (ms, k) =>
-      html`<g class="snapshot-marker"><title>${`snapshot ${k + 1} at ${seconds(ms)}`}</title><line class="snap" x1="${n(x(ms))}" x2="${n(x(ms))}" y1="${n(top)}" y2="${n(top + plotH)}"/><text class="snap-label" x="${n(x(ms) + 4)}" y="${n(top + 12)}">#${k + 1}</text></g>`,
+      html`<g class="snapshot-marker"><title>${`snapshot ${k + 1} at ${formatSeconds(ms)}`}</title><line class="snap" x1="${n(x(ms))}" x2="${n(x(ms))}" y1="${n(top)}" y2="${n(top + plotH)}"/><text class="snap-label" x="${n(x(ms) + 4)}" y="${n(top + 12)}">#${k + 1}</text></g>`,
   );
   const legend = SERIES.map(({ key, label }) => html`<span class="key"><span class="swatch s-${key}"></span>${label}</span>`);
   return html`<svg class="chart" viewBox="0 0 ${width} ${height}" role="img" aria-label="Memory over time">
@@ -268,7 +256,7 @@ export function formatHtmlReport(report: RunReport, cwd = process.cwd()): string
 <body>
 <main>
 <h1>Leakscope — ${name}</h1>
-<p class="run"><code>${['node', script, ...run.args].join(' ')}</code> · ran ${seconds(run.durationMs)} · ${report.snapshots.length} snapshot${report.snapshots.length === 1 ? '' : 's'}${
+<p class="run"><code>${['node', script, ...run.args].join(' ')}</code> · ran ${formatSeconds(run.durationMs)} · ${report.snapshots.length} snapshot${report.snapshots.length === 1 ? '' : 's'}${
     run.exitedEarly ? html` · <span class="warn">exited early (${run.exitedEarly})</span>` : ''
   }</p>
 <section class="verdict"><span class="badge v-${report.verdict}">${VERDICT_STAMP[report.verdict]}</span><span>${report.verdictReason}</span></section>
@@ -277,7 +265,7 @@ export function formatHtmlReport(report: RunReport, cwd = process.cwd()): string
 ${memoryChart(report)}
 
 <h2>Memory after GC</h2>
-<p>Over ${seconds(run.durationMs)}: ${formatCount(postGc)} post-GC readings, ${formatCount(report.samples.length)} in all.</p>
+<p>Over ${formatSeconds(run.durationMs)}: ${formatCount(postGc)} post-GC readings, ${formatCount(report.samples.length)} in all.</p>
 ${table(
   [{ label: '' }, { label: 'level', cls: 'num' }, { label: 'slope', cls: 'num' }, { label: '' }],
   [memoryRow('heapUsed', report.memory.heap), memoryRow('external', report.memory.external), memoryRow('rss', report.memory.rss)],
@@ -357,7 +345,7 @@ ${table(
   report.snapshots.map((s, k) => [
     String(k + 1),
     basename(s.file),
-    run.snapshotTimesMs[k] === undefined ? '—' : seconds(run.snapshotTimesMs[k]),
+    run.snapshotTimesMs[k] === undefined ? '—' : formatSeconds(run.snapshotTimesMs[k]),
     formatBytes(s.fileBytes),
     formatCount(s.nodeCount),
     formatBytes(s.totalBytes),
