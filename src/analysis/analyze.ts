@@ -175,7 +175,6 @@ function reportOf(entries: Digested[], g: HeapGraph, loc: SourceLocator, code: S
     top: last.classes.slice(0, top).map((c) => ({ name: c.name, count: c.count, shallowBytes: c.shallow, retainedBytes: c.retained })),
     largest: largestObjects(g, top).map((n) => objectRow(g, loc, code, n)),
     classDeltas: digests.length > 1 ? classDeltas(digests, top) : [],
-    newByClass: digests.length > 1 ? newByClass(g, digests[digests.length - 2], top) : [],
     suspects,
     groups: groupRows(digests)
       .filter((row) => row.kind !== 'external' || Math.max(...row.bytes) >= MIN_EXTERNAL_GROUP_BYTES)
@@ -255,18 +254,4 @@ function survivors(a: SnapshotDigest, b: SnapshotDigest, last: SnapshotDigest): 
     if (findId(last.ids, b.ids[k]) >= 0) alive++;
   });
   return alive;
-}
-
-/** New objects of the last interval by class: what the program allocated and still holds. */
-function newByClass(g: HeapGraph, previous: SnapshotDigest, limit: number) {
-  const rows = new Map<string, { name: string; count: number; shallowBytes: number }>();
-  for (let n = 0; n < g.nodeCount; n++) {
-    if (g.selfSize[n] === 0 || findId(previous.ids, g.id(n)) >= 0) continue;
-    const name = g.className(n);
-    let row = rows.get(name);
-    if (!row) rows.set(name, (row = { name, count: 0, shallowBytes: 0 }));
-    row.count++;
-    row.shallowBytes += g.selfSize[n];
-  }
-  return [...rows.values()].sort((a, b) => b.shallowBytes - a.shallowBytes).slice(0, limit);
 }

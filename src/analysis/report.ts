@@ -160,8 +160,6 @@ export interface AnalysisReport {
   largest: ObjectRow[];
   /** Newest minus oldest, biggest growth first (2+ snapshots). */
   classDeltas: ClassDelta[];
-  /** New objects of the last interval that are still alive, by class. */
-  newByClass: Array<{ name: string; count: number; shallowBytes: number }>;
   suspects: Suspect[];
   groups: GroupRow[];
   /** Findings beside the suspects, and what could not be read and was left out, one sentence each. */

@@ -4,8 +4,9 @@ import { SourceFiles } from '../analysis/source.ts';
 import { moreSitesText, recordedFunction, SHOWN_SITES, siteSummary } from '../present/sites.ts';
 import { excerptAround, Listing, listingTitle, listTopSite, marginText } from '../present/listing.ts';
 import { formatFile, formatPlace } from '../present/places.ts';
+import { timelineBars } from '../present/timeline.ts';
 import { growthText, insideText, nowText, VERDICT_STAMP } from '../present/suspects.ts';
-import { formatBytes, formatCount, formatCountDelta, formatDelta, formatPercent, formatPerMinute } from '../present/units.ts';
+import { formatBytes, formatCount, formatCountDelta, formatDelta, formatPercent, formatPerMinute, formatSeconds, niceStep } from '../present/units.ts';
 
 // One self-contained HTML file for `leakscope run`: no scripts, no network, every string from
 // the heap or the program escaped. The CSP below forbids everything the page does not need, so
@@ -60,41 +61,31 @@ function points(xy: Array<[number, number]>): string {
   return xy.map(([x, y]) => `${n(x)},${n(y)}`).join(' ');
 }
 
-/** 1, 2 or 5 times a power of ten, at least `raw`: tick steps people can read. */
-function niceStep(raw: number): number {
-  if (!(raw > 0)) return 1;
-  const power = 10 ** Math.floor(Math.log10(raw));
-  return ([1, 2, 5, 10].find((m) => m * power >= raw) ?? 10) * power;
-}
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
-}
-
 type Column = { label: string; cls?: 'num' | 'code' };
 
-/** A table of plain-text cells (escaped here), numbers right-aligned, paths monospace. */
+/** A table of plain-text cells (escaped here), numbers right-aligned, paths monospace; a row a line, so a diff shows the row. */
 function table(columns: Column[], rows: string[][]): Html {
   const cls = (c: Column) => (c.cls ? new Html(` class="${c.cls}"`) : '');
-  return html`<table><thead><tr>${columns.map((c) => html`<th${cls(c)}>${c.label}</th>`)}</tr></thead><tbody>${rows.map(
-    (row) => html`<tr>${row.map((cell, k) => html`<td${cls(columns[k])}>${cell}</td>`)}</tr>`,
-  )}</tbody></table>`;
+  return html`<table><thead><tr>${columns.map((c) => html`<th${cls(c)}>${c.label}</th>`)}</tr></thead><tbody>
+${rows.map((row) => html`<tr>${row.map((cell, k) => html`<td${cls(columns[k])}>${cell}</td>`)}</tr>\n`)}</tbody></table>`;
 }
 
-function memoryChart(report: RunReport): Html {
-  const samples = report.samples;
-  if (samples.length < 2) {
-    return html`<p class="empty">${samples.length ? 'Only one memory reading: too few to chart.' : 'No memory readings to chart.'}</p>`;
-  }
-  const [width, height] = [900, 300];
+/** A chart of bytes over time: its scales, and its opening markup (the grid, byte and second ticks, the axes). */
+interface ChartFrame {
+  x: (ms: number) => number;
+  y: (bytes: number) => number;
+  /** The top and bottom of the plot, for lines across it. */
+  top: number;
+  bottom: number;
+  open: Html;
+}
+
+function chartFrame(height: number, t0: number, t1: number, yMax: number, label: string, timeCaption: string): ChartFrame {
+  const width = 900;
   const [left, right, top, bottom] = [70, 16, 16, 36];
   const plotW = width - left - right;
   const plotH = height - top - bottom;
-
-  const t0 = Math.min(...samples.map((s) => s.timeMs));
-  const t1 = Math.max(...samples.map((s) => s.timeMs), ...report.run.snapshotTimesMs);
   const span = Math.max(t1 - t0, 1);
-  const yMax = Math.max(1, ...samples.flatMap((s) => SERIES.map(({ key }) => s[key])));
   // Byte ticks in whole units (MB steps for MB values), so the labels come out round.
   const unit = 1024 ** Math.max(0, Math.floor(Math.log(yMax) / Math.log(1024)));
   const yStep = niceStep(yMax / unit / 5) * unit;
@@ -111,6 +102,35 @@ function memoryChart(report: RunReport): Html {
   for (let ms = Math.ceil(t0 / xStep) * xStep; ms <= t1; ms += xStep) {
     grid.push(html`<text class="tick" x="${n(x(ms))}" y="${n(top + plotH + 16)}" text-anchor="middle">${`${+(ms / 1000).toPrecision(6)} s`}</text>`);
   }
+  const open = html`<svg class="chart" viewBox="0 0 ${width} ${height}" role="img" aria-label="${label}">
+${grid}
+<line class="axis" x1="${n(left)}" x2="${n(left)}" y1="${n(top)}" y2="${n(top + plotH)}"/>
+<line class="axis" x1="${n(left)}" x2="${n(left + plotW)}" y1="${n(top + plotH)}" y2="${n(top + plotH)}"/>
+<text class="tick" x="${n(left + plotW)}" y="${n(height - 4)}" text-anchor="end">${timeCaption}</text>`;
+  return { x, y, top, bottom: top + plotH, open };
+}
+
+/** A dashed line per snapshot at the time it was taken (none where that is unknown), numbered from 1. */
+function snapshotMarkers(frame: ChartFrame, timesMs: Array<number | undefined>): Html[] {
+  return timesMs.flatMap((ms, k) =>
+    ms === undefined
+      ? []
+      : [
+          html`<g class="snapshot-marker"><title>${`snapshot ${k + 1} at ${formatSeconds(ms)}`}</title><line class="snap" x1="${n(frame.x(ms))}" x2="${n(frame.x(ms))}" y1="${n(frame.top)}" y2="${n(frame.bottom)}"/><text class="snap-label" x="${n(frame.x(ms) + 4)}" y="${n(frame.top + 12)}">#${k + 1}</text></g>`,
+        ],
+  );
+}
+
+function memoryChart(report: RunReport): Html {
+  const samples = report.samples;
+  if (samples.length < 2) {
+    return html`<p class="empty">${samples.length ? 'Only one memory reading: too few to chart.' : 'No memory readings to chart.'}</p>`;
+  }
+  const t0 = Math.min(...samples.map((s) => s.timeMs));
+  const t1 = Math.max(...samples.map((s) => s.timeMs), ...report.run.snapshotTimesMs);
+  const yMax = Math.max(1, ...samples.flatMap((s) => SERIES.map(({ key }) => s[key])));
+  const frame = chartFrame(300, t0, t1, yMax, 'Memory over time', 'time since start');
+  const { x, y } = frame;
   const lines = SERIES.map(
     ({ key }) =>
       html`<polyline class="series s-${key}" data-series="${key}" points="${points(samples.map((s): [number, number] => [x(s.timeMs), y(s[key])]))}"/>`,
@@ -119,23 +139,42 @@ function memoryChart(report: RunReport): Html {
     .filter((s) => s.afterGc)
     .map(
       (s) =>
-        html`<circle class="gc-dot" cx="${n(x(s.timeMs))}" cy="${n(y(s.heapUsed))}" r="3.5"><title>${`after GC at ${seconds(s.timeMs)}: ${formatBytes(s.heapUsed)} heap used`}</title></circle>`,
+        html`<circle class="gc-dot" cx="${n(x(s.timeMs))}" cy="${n(y(s.heapUsed))}" r="3.5"><title>${`after GC at ${formatSeconds(s.timeMs)}: ${formatBytes(s.heapUsed)} heap used`}</title></circle>`,
     );
-  const markers = report.run.snapshotTimesMs.map(
-    (ms, k) =>
-      html`<g class="snapshot-marker"><title>${`snapshot ${k + 1} at ${seconds(ms)}`}</title><line class="snap" x1="${n(x(ms))}" x2="${n(x(ms))}" y1="${n(top)}" y2="${n(top + plotH)}"/><text class="snap-label" x="${n(x(ms) + 4)}" y="${n(top + 12)}">#${k + 1}</text></g>`,
-  );
   const legend = SERIES.map(({ key, label }) => html`<span class="key"><span class="swatch s-${key}"></span>${label}</span>`);
-  return html`<svg class="chart" viewBox="0 0 ${width} ${height}" role="img" aria-label="Memory over time">
-${grid}
-<line class="axis" x1="${n(left)}" x2="${n(left)}" y1="${n(top)}" y2="${n(top + plotH)}"/>
-<line class="axis" x1="${n(left)}" x2="${n(left + plotW)}" y1="${n(top + plotH)}" y2="${n(top + plotH)}"/>
-<text class="tick" x="${n(left + plotW)}" y="${n(height - 4)}" text-anchor="end">time since start</text>
-${markers}
+  return html`${frame.open}
+${snapshotMarkers(frame, report.run.snapshotTimesMs)}
 ${lines}
 ${dots}
 </svg>
 <p class="legend">${legend}<span class="key"><span class="swatch dot"></span>heapUsed after GC</span><span class="key"><span class="swatch dash"></span>snapshot</span></p>`;
+}
+
+/**
+ * The newest snapshot's allocation timeline as bars, when it was recorded with allocation
+ * tracking through the inspector; the earlier snapshots marked where their timelines end.
+ */
+function allocationTimelineChart(report: RunReport): Html {
+  const timeline = timelineBars(report.snapshots[report.snapshots.length - 1]?.allocationTimeline ?? null, 60);
+  if (!timeline) return html``;
+  const { stepMs, bars, beforeBytes } = timeline;
+  const frame = chartFrame(220, 0, bars.length * stepMs, Math.max(1, ...bars), 'Still held, by when it was allocated', 'time since tracking started');
+  const { x, y } = frame;
+  const rects = bars.flatMap((bytes, k) =>
+    bytes > 0
+      ? [
+          html`<rect class="bar" x="${n(x(k * stepMs) + 1)}" y="${n(y(bytes))}" width="${n(Math.max(1, x((k + 1) * stepMs) - x(k * stepMs) - 2))}" height="${n(frame.bottom - y(bytes))}"><title>${`${formatSeconds(k * stepMs)}–${formatSeconds((k + 1) * stepMs)}: ${formatBytes(bytes)} still held`}</title></rect>`,
+        ]
+      : [],
+  );
+  const ends = report.snapshots.slice(0, -1).map((s) => s.allocationTimeline?.at(-1)?.timeMs);
+  return html`<h2>Allocation timeline</h2>
+<p>What the newest snapshot still holds, by when it was allocated (${formatSeconds(stepMs)} a bar): bars that stay up all along are what the program keeps; a program that lets go keeps only the newest. Not drawn: ${formatBytes(beforeBytes)} still held from before tracking started.</p>
+${frame.open}
+${snapshotMarkers(frame, ends)}
+${rects}
+</svg>
+`;
 }
 
 /** Retained size per snapshot; missing snapshots keep their place on the x axis. */
@@ -205,7 +244,7 @@ code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospac
 .chart .series { fill: none; stroke-width: 2; stroke-linejoin: round; }
 .s-heapUsed { stroke: #1565c0; background: #1565c0; } .s-heapTotal { stroke: #90caf9; background: #90caf9; }
 .s-rss { stroke: #ef6c00; background: #ef6c00; } .s-external { stroke: #2e7d32; background: #2e7d32; }
-.chart .gc-dot { fill: #0d2c54; }
+.chart .gc-dot { fill: #0d2c54; } .chart .bar { fill: #1565c0; }
 .chart .snap { stroke: #6a1b9a; stroke-dasharray: 5 4; } .chart .snap-label { font-size: 12px; fill: #6a1b9a; font-weight: 600; }
 .legend { display: flex; flex-wrap: wrap; gap: 18px; color: #58626e; font-size: 13px; margin: 6px 0 0; }
 .key { display: inline-flex; align-items: center; gap: 6px; }
@@ -268,16 +307,16 @@ export function formatHtmlReport(report: RunReport, cwd = process.cwd()): string
 <body>
 <main>
 <h1>Leakscope — ${name}</h1>
-<p class="run"><code>${['node', script, ...run.args].join(' ')}</code> · ran ${seconds(run.durationMs)} · ${report.snapshots.length} snapshot${report.snapshots.length === 1 ? '' : 's'}${
+<p class="run"><code>${['node', script, ...run.args].join(' ')}</code> · ran ${formatSeconds(run.durationMs)} · ${report.snapshots.length} snapshot${report.snapshots.length === 1 ? '' : 's'}${
     run.exitedEarly ? html` · <span class="warn">exited early (${run.exitedEarly})</span>` : ''
   }</p>
 <section class="verdict"><span class="badge v-${report.verdict}">${VERDICT_STAMP[report.verdict]}</span><span>${report.verdictReason}</span></section>
 
 <h2>Memory over time</h2>
 ${memoryChart(report)}
-
+${allocationTimelineChart(report)}
 <h2>Memory after GC</h2>
-<p>Over ${seconds(run.durationMs)}: ${formatCount(postGc)} post-GC readings, ${formatCount(report.samples.length)} in all.</p>
+<p>Over ${formatSeconds(run.durationMs)}: ${formatCount(postGc)} post-GC readings, ${formatCount(report.samples.length)} in all.</p>
 ${table(
   [{ label: '' }, { label: 'level', cls: 'num' }, { label: 'slope', cls: 'num' }, { label: '' }],
   [memoryRow('heapUsed', report.memory.heap), memoryRow('external', report.memory.external), memoryRow('rss', report.memory.rss)],
@@ -352,17 +391,19 @@ ${table(
     { label: 'heap', cls: 'num' },
     { label: 'native', cls: 'num' },
     { label: 'new objects', cls: 'num' },
+    { label: 'new bytes', cls: 'num' },
     { label: 'new, still alive', cls: 'num' },
   ],
   report.snapshots.map((s, k) => [
     String(k + 1),
     basename(s.file),
-    run.snapshotTimesMs[k] === undefined ? '—' : seconds(run.snapshotTimesMs[k]),
+    run.snapshotTimesMs[k] === undefined ? '—' : formatSeconds(run.snapshotTimesMs[k]),
     formatBytes(s.fileBytes),
     formatCount(s.nodeCount),
     formatBytes(s.totalBytes),
     formatBytes(s.nativeBytes),
     orDash(s.newObjects, formatCount),
+    orDash(s.newBytes, formatBytes),
     orDash(s.newStillAlive, formatCount),
   ]),
 )}

@@ -5,7 +5,8 @@ import { growthSiteLine, moreSitesText, recordedFunction, SHOWN_SITES } from '..
 import { excerptAround, Listing, listingTitle, listTopSite, marginText } from '../present/listing.ts';
 import { formatPlace } from '../present/places.ts';
 import { growthText, insideText, nowText, VERDICT_STAMP } from '../present/suspects.ts';
-import { formatBytes, formatCount, formatCountDelta, formatDelta, formatPercent } from '../present/units.ts';
+import { timelineBars, TimelineBars } from '../present/timeline.ts';
+import { formatBytes, formatCount, formatCountDelta, formatDelta, formatPercent, formatSeconds } from '../present/units.ts';
 
 function pad(s: string, width: number): string {
   return s.length >= width ? s : ' '.repeat(width - s.length) + s;
@@ -34,6 +35,19 @@ function suspectLines(s: Suspect, index: number, cwd: string, sources: SourceFil
   return lines;
 }
 
+const LEVELS = '▁▂▃▄▅▆▇█';
+
+/** The allocation timeline as a row of block characters, one per bar (a space where nothing is held). */
+function timelineLines({ stepMs, bars, beforeBytes }: TimelineBars): string[] {
+  const max = Math.max(...bars);
+  const row = bars.map((b) => (b > 0 ? LEVELS[Math.min(LEVELS.length - 1, Math.floor((b / max) * LEVELS.length))] : ' ')).join('');
+  const held = bars.reduce((a, b) => a + b, 0);
+  return [
+    `Still held in the newest snapshot, by when it was allocated (${formatSeconds(stepMs)} a bar since tracking started):`,
+    `  ${row}  ${formatBytes(held)}; ${formatBytes(beforeBytes)} more from before tracking started`,
+  ];
+}
+
 /** The pprof-like text report: verdict, suspects with paths and source, then top classes and objects. */
 export function formatTextReport(report: AnalysisReport, cwd = process.cwd(), afterVerdict = ''): string {
   const sources = new SourceFiles();
@@ -54,9 +68,11 @@ export function formatTextReport(report: AnalysisReport, cwd = process.cwd(), af
   if (count > 1) {
     out.push('', report.suspects.length ? 'Growth suspects, most likely first:' : 'Growth suspects: none');
     report.suspects.forEach((s, k) => out.push(...suspectLines(s, k, cwd, sources), ''));
-    const survivors = report.snapshots.slice(1).map((s) => `${formatCount(s.newObjects ?? 0)} new, ${formatCount(s.newStillAlive ?? 0)} still alive`);
+    const survivors = report.snapshots.slice(1).map((s) => `${formatCount(s.newObjects ?? 0)} new (${formatBytes(s.newBytes ?? 0)}), ${formatCount(s.newStillAlive ?? 0)} still alive`);
     out.push(`New objects per interval: ${survivors.join('; ')}`);
   }
+  const timeline = timelineBars(last.allocationTimeline, 40);
+  if (timeline) out.push('', ...timelineLines(timeline));
 
   const total = last.totalBytes;
   out.push('', `Top classes by retained size (newest snapshot, ${formatBytes(total)}):`);

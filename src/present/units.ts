@@ -23,6 +23,18 @@ export function formatPerMinute(bytesPerSec: number): string {
   return `${formatDelta(bytesPerSec * 60)}/min`;
 }
 
+/** 0.5 s, 9.5 s, 12 s: a time since some start, from milliseconds. */
+export function formatSeconds(ms: number): string {
+  return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+}
+
+/** 1, 2 or 5 times a power of ten, at least `raw`: steps people can read (ticks, bar widths). */
+export function niceStep(raw: number): number {
+  if (!(raw > 0)) return 1;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  return ([1, 2, 5, 10].find((m) => m * power >= raw) ?? 10) * power;
+}
+
 /** 30,700 */
 export function formatCount(n: number): string {
   return n.toLocaleString('en-US');

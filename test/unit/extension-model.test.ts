@@ -27,7 +27,6 @@ function findingsOf(...suspects: Suspect[]): Findings {
     top: [],
     largest: [],
     classDeltas: [],
-    newByClass: [],
     suspects,
     groups: [],
     notes: [],

@@ -72,7 +72,6 @@ function makeReport(overrides: Partial<RunReport> = {}): RunReport {
       },
     ],
     classDeltas: [{ name: 'Session', countDelta: 20_000, shallowDelta: MB, retainedDelta: 5 * MB }],
-    newByClass: [],
     suspects: [
       {
         kind: 'collection',

@@ -6,6 +6,8 @@ import { parseSnapshotBuffer, readSnapshotFile } from '../../src/snapshot/snapsh
 import { SnapshotParser } from '../../src/snapshot/sections.ts';
 import { assemble } from '../../src/snapshot/assemble.ts';
 import { SnapshotFormatError } from '../../src/snapshot/format.ts';
+import { HeapGraph } from '../../src/snapshot/graph.ts';
+import { SourceLocator } from '../../src/snapshot/locations.ts';
 import { buildSnapshot, TestNode } from '../helpers/snapshot-builder.ts';
 import { polledSignal } from '../../src/common/errors.ts';
 import { scratch } from '../helpers/paths.ts';
@@ -113,10 +115,37 @@ test('cancellation stops between chunks', async () => {
   assert.equal(chunks, 4);
 });
 
-test('reads samples and allocation traces when present', () => {
+test('reads the allocation timeline samples when present', () => {
   const raw = parseSnapshotBuffer(Buffer.from(buildSnapshot(tiny, { samples: [[1000, 3], [2000, 7]] })));
   assert.deepEqual([...raw.samples!.timestampUs], [1000, 2000]);
   assert.deepEqual([...raw.samples!.lastAssignedId], [3, 7]);
+});
+
+test('reads allocation traces into the stack each object was made by, innermost frame first', async () => {
+  // The object at node 2 was made by `handleRequest`, called from a timer's callback, itself
+  // called by Node's timers (not the program's: left out of the stack).
+  const traces = {
+    functions: [
+      { name: 'listOnTimeout', script: 'node:internal/timers', scriptId: 9, line: 581, column: 17 },
+      { name: '', script: '/srv/app/server.js', scriptId: 4, line: 30, column: 13 },
+      { name: 'handleRequest', script: '/srv/app/server.js', scriptId: 4, line: 5, column: 22 },
+    ],
+    tree: [{ id: 1, fn: 0, children: [{ id: 2, fn: 1, children: [{ id: 3, fn: 2 }] }] }],
+  };
+  const nodes = tiny.map((node, k) => (k === 2 ? { ...node, trace: 3 } : node));
+  const raw = parseSnapshotBuffer(Buffer.from(buildSnapshot(nodes, { traces })));
+  assert.deepEqual(raw.traceFunctionInfos[2], { name: 'handleRequest', scriptName: '/srv/app/server.js', scriptId: 4, line: 5, column: 22 });
+  assert.deepEqual([...raw.traceTree], [
+    [1, { functionInfo: 0, parent: 0 }],
+    [2, { functionInfo: 1, parent: 1 }],
+    [3, { functionInfo: 2, parent: 2 }],
+  ]);
+  assert.deepEqual([...raw.nodeTraceNodeId!], [0, 0, 3, 0]);
+  const locator = new SourceLocator(await HeapGraph.build(raw));
+  const frames = locator.allocationStack(3).map((f) => `${f.functionName || '(anonymous)'} ${f.file}:${f.line}:${f.column} ${f.own ? 'own' : 'not own'}`);
+  assert.deepEqual(frames, ['handleRequest /srv/app/server.js:5:22 own', '(anonymous) /srv/app/server.js:30:13 own']);
+  assert.equal(locator.allocationSite(2)?.functionName, 'handleRequest');
+  assert.equal(locator.allocationSite(3), null, 'an object with no trace has no allocation site');
 });
 
 // Node 20–26 write neither (extra_native_bytes is 0 there, script_object_index absent), but

@@ -1,5 +1,5 @@
 // How things read in every view: sizes, counts, places, verdicts, suspects and their growth
-// sites, and the `list`-style excerpt with bytes in the margin.
+// sites, the `list`-style excerpt with bytes in the margin, and the allocation timeline's bars.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -8,7 +8,8 @@ import { codeGist, frameText, growthSiteLine, moreSitesText, siteLabel, siteSumm
 import { excerptAround, listTopSite, marginText } from '../../src/present/listing.ts';
 import { codeOwner, formatPlace, shortPlace } from '../../src/present/places.ts';
 import { growthText, insideText, nowText, suspectName, VERDICT_STAMP, verdictLabel } from '../../src/present/suspects.ts';
-import { formatBytes, formatCountDelta, formatDelta, formatPercent, formatPerMinute } from '../../src/present/units.ts';
+import { timelineBars } from '../../src/present/timeline.ts';
+import { formatBytes, formatCountDelta, formatDelta, formatPercent, formatPerMinute, formatSeconds, niceStep } from '../../src/present/units.ts';
 import { at, inexactSite, MB, mapSuspect, setSite, staticSite, writeMapCache } from '../helpers/growth-suspects.ts';
 import { scratch } from '../helpers/paths.ts';
 
@@ -21,6 +22,22 @@ test('sizes, counts and rates: signed where they are changes', () => {
   assert.deepEqual([formatCountDelta(30_700), formatCountDelta(-12), formatCountDelta(0)], ['+30,700', '-12', '0']);
   assert.equal(formatPerMinute(MB / 60), '+1.0 MB/min');
   assert.deepEqual([formatPercent(1, 8), formatPercent(1, 0)], ['12.5%', '-']);
+});
+
+test('seconds, and steps of 1, 2 or 5 × 10ⁿ', () => {
+  assert.deepEqual([formatSeconds(500), formatSeconds(9_500), formatSeconds(12_345)], ['0.5 s', '9.5 s', '12 s']);
+  assert.deepEqual([niceStep(0.7), niceStep(1), niceStep(1.2), niceStep(3), niceStep(112.5), niceStep(0)], [1, 1, 2, 5, 200, 1]);
+});
+
+test('the allocation timeline: what was held from before tracking apart, the rest in bars no finer than V8 sampled', () => {
+  assert.equal(timelineBars(null, 40), null);
+  assert.equal(timelineBars([{ timeMs: 0, liveBytes: 9 }], 40), null, 'nothing recorded after tracking started');
+  // V8 samples about every 50 ms; 40 bars over 4 s would be 100 ms each.
+  const every50 = [{ timeMs: 0, liveBytes: 5_000 }, ...Array.from({ length: 80 }, (_, k) => ({ timeMs: (k + 1) * 50, liveBytes: k < 40 ? 10 : 0 }))];
+  assert.deepEqual(timelineBars(every50, 40), { beforeBytes: 5_000, stepMs: 100, bars: [...Array(20).fill(20), ...Array(20).fill(0)] });
+  // Sampled every 500 ms: a bar of 100 ms would stand empty four times in five.
+  const every500 = [{ timeMs: 0, liveBytes: 0 }, ...[500, 1000, 1500].map((timeMs) => ({ timeMs, liveBytes: 7 }))];
+  assert.deepEqual(timelineBars(every500, 40), { beforeBytes: 0, stepMs: 500, bars: [7, 7, 7] });
 });
 
 test('places: relative to the root when below it, short in rows, and whose code a file is', () => {

@@ -31,7 +31,6 @@ function report(suspect: Suspect): AnalysisReport {
     top: [],
     largest: [],
     classDeltas: [],
-    newByClass: [],
     suspects: [suspect],
     groups: [],
     notes: [],
