@@ -1,12 +1,13 @@
 import { closeSync, existsSync, fchmodSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AnalysisClient } from '../analysis/client.ts';
 import { LeakscopeError } from '../common/errors.ts';
 import type { Logger } from '../common/logger.ts';
 import type { AllocationSite, MemorySample, RunReport } from '../analysis/report.ts';
 import { formatBytes, formatPerMinute } from '../present/units.ts';
+import { formatPlace } from '../present/places.ts';
 import { SourceMaps } from '../analysis/source-maps.ts';
 import { memoryFindings, runVerdict } from '../analysis/verdict.ts';
 import { AsyncDump, AsyncGroup, frameLocation } from '../inspector/async-tracker.ts';
@@ -319,12 +320,11 @@ export function formatMemory(report: RunReport): string {
     line('external', report.memory.external),
     line('rss', report.memory.rss),
   ];
-  for (const n of report.notes) out.push(`  note: ${n}`);
   const groups = report.asyncResources.groups.filter((g) => g.counts.at(-1)! > 0).slice(0, 8);
   if (groups.length) {
     out.push('', 'Live async resources by where they were created (count at each snapshot):');
     for (const g of groups) {
-      const where = g.location ? `${relative(process.cwd(), g.location.file) || g.location.file}:${g.location.line}` : g.frames[0] ?? 'unknown';
+      const where = g.location ? formatPlace(g.location, process.cwd()) : g.frames[0] ?? 'unknown';
       out.push(`  ${g.counts.join(' → ').padStart(18)}  ${g.type.padEnd(12)} ${where}`);
     }
   }
@@ -332,7 +332,7 @@ export function formatMemory(report: RunReport): string {
     out.push('', 'Allocation sites (sampled; kept = still alive at the end of its window):');
     out.push(`${'kept/s'.padStart(10)} ${'allocated/s'.padStart(12)}  function`);
     for (const site of report.allocationSites.slice(0, 10)) {
-      const where = `${relative(process.cwd(), site.file) || site.file}:${site.line}`;
+      const where = formatPlace(site, process.cwd());
       out.push(`${formatBytes(site.inuseBytesPerSec).padStart(10)} ${formatBytes(site.allocBytesPerSec).padStart(12)}  ${site.functionName} (${where})`);
     }
   }

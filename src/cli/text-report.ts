@@ -64,6 +64,7 @@ export function formatTextReport(report: AnalysisReport, cwd = process.cwd(), af
   );
   out.push('', `Verdict: ${VERDICT_STAMP[report.verdict]} — ${report.verdictReason}`);
   if (afterVerdict) out.push('', afterVerdict.trimEnd());
+  if (report.notes.length) out.push('', ...report.notes.map((note) => `Note: ${note}`));
 
   if (count > 1) {
     out.push('', report.suspects.length ? 'Growth suspects, most likely first:' : 'Growth suspects: none');
