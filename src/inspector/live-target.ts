@@ -1,4 +1,5 @@
 import type { AllocationSite, MemorySample } from '../analysis/report.ts';
+import { errorMessage } from '../common/errors.ts';
 import type { Logger } from '../common/logger.ts';
 import { AllocationSampler } from './allocation-sampler.ts';
 import { AsyncDump, dumpAsyncResources, installTracker, uninstallTracker } from './async-tracker.ts';
@@ -99,7 +100,7 @@ export class LiveTarget {
   /** `feature` failed: logged, and said once in `notes`. */
   private turnedOff(feature: Feature, error: unknown): void {
     this.options.logger.warn(`${feature} failed`, error);
-    if (!this.failed.has(feature)) this.failed.set(feature, error instanceof Error ? error.message : String(error));
+    if (!this.failed.has(feature)) this.failed.set(feature, errorMessage(error));
   }
 
   /** A failure on the way out: a program that is gone took it with it; anything else is logged. */

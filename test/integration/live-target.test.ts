@@ -16,6 +16,8 @@ import { readSnapshotFile } from '../../src/snapshot/snapshot-file.ts';
 import { NodeBinary, programNodes } from '../helpers/node-versions.ts';
 import { example, program, scratch } from '../helpers/paths.ts';
 import { recordingLogger } from '../helpers/logs.ts';
+import { snapshotItems } from '../../src/extension/model/snapshot-items.ts';
+import { WatchedProcess } from '../../src/extension/watched-process.ts';
 
 /**
  * Who makes a session: rememberSession(), or the interval's anonymous callback once V8 has
@@ -151,3 +153,25 @@ for (const node of programNodes()) {
     });
   });
 }
+
+test('a part of the watch that cannot start turns itself off: logged, and said once under its process in Snapshots', async () => {
+  const launched = await launchInspected(program('hardened.js'));
+  const session = await InspectorSession.connect(launched.inspectorUrl);
+  const logger = recordingLogger();
+  const target = new LiveTarget(session, { pollIntervalMs: 200, samplingIntervalBytes: 0, asyncTracking: true, logger });
+  try {
+    await target.start();
+    assert.equal(target.notes.length, 1, target.notes.join('\n'));
+    assert.match(target.notes[0], /^async-resource tracking is off \(.*require is not defined.*\): async resources are counted by type only, without where they were created$/);
+    assert.ok(logger.lines.some((line) => line.startsWith('warn async-resource tracking failed: ')), logger.lines.join('\n'));
+    // The rest of the watch runs: snapshots, and dumps by type.
+    await target.capture(join(scratch('hardened'), '1.heapsnapshot'));
+    assert.ok(Object.keys((await target.dumpAsync()).active).length > 0);
+    const process = new WatchedProcess('p1', 'hardened.js', target, logger, null);
+    const [row] = snapshotItems([process]);
+    assert.deepEqual(row.children?.map((c) => [c.label, c.icon]), [[target.notes[0], 'warning']]);
+  } finally {
+    await target.dispose(true);
+    await launched.stop();
+  }
+});
