@@ -27,6 +27,12 @@ export interface AnalysisProgress {
 
 export interface AnalyzeOptions {
   top?: number;
+  /**
+   * The caller took the snapshots from one process, in this order: the id check that catches
+   * snapshots given out of order or of another process is skipped. V8's own snapshot near the
+   * heap limit, taken mid-collection, gives some new objects the ids of dead ones.
+   */
+  knownOrder?: boolean;
   onProgress?: (progress: AnalysisProgress) => void;
   signal?: AbortSignal;
 }
@@ -110,7 +116,7 @@ export class SnapshotSeries {
       entries.push(entry);
     }
     const newest = this.newest!;
-    const report = reportOf(entries, newest.g, newest.locator, this.sourceCode(newest), options.top ?? 20);
+    const report = reportOf(entries, newest.g, newest.locator, this.sourceCode(newest), options.top ?? 20, options.knownOrder ?? false);
     return { ...report, notes: [...newest.notes, ...newest.maps.notes()] };
   }
 
@@ -140,7 +146,7 @@ export function analyzeSnapshots(files: string[], options: AnalyzeOptions = {}):
   return new SnapshotSeries(quietLogger).analyze(files, options);
 }
 
-function reportOf(entries: Digested[], g: HeapGraph, loc: SourceLocator, code: SourceCode, top: number): Omit<AnalysisReport, 'notes'> {
+function reportOf(entries: Digested[], g: HeapGraph, loc: SourceLocator, code: SourceCode, top: number, knownOrder: boolean): Omit<AnalysisReport, 'notes'> {
   const digests = entries.map((e) => e.digest);
   const infos: SnapshotInfo[] = entries.map(({ file, fileBytes, digest }, k) => ({
     file,
@@ -155,7 +161,7 @@ function reportOf(entries: Digested[], g: HeapGraph, loc: SourceLocator, code: S
   }));
   const last = digests[digests.length - 1];
   for (let k = 1; k < digests.length; k++) infos[k].newStillAlive = survivors(digests[k - 1], digests[k], last);
-  const unordered = digests.findIndex((d, k) => k > 0 && !followsInTime(digests[k - 1], d));
+  const unordered = knownOrder ? -1 : digests.findIndex((d, k) => k > 0 && !followsInTime(digests[k - 1], d));
   // Growth means nothing unless the snapshots are one process's, oldest first.
   const suspects = unordered > 0 ? [] : findSuspects(digests, g, loc, code);
   const { verdict, reason } =

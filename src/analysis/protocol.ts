@@ -8,7 +8,7 @@ import type { AnalysisReport, ObjectRow } from './report.ts';
 
 export interface WorkerMethods {
   /** Snapshots of one process, oldest first. The worker keeps the newest graph for the two questions below. */
-  analyze: { params: { files: string[]; top?: number }; result: AnalysisReport };
+  analyze: { params: { files: string[]; top?: number; knownOrder?: boolean }; result: AnalysisReport };
   /** The biggest objects of a class in a snapshot. */
   objects: { params: { file: string; className: string; limit: number }; result: ObjectRow[] };
   /** The objects that one object alone keeps alive (its dominator-tree children). */

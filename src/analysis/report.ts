@@ -190,7 +190,8 @@ export interface AllocationSite extends SourceRef {
 
 /** `leakscope run`: the analysis of the snapshots, plus the run that produced them. */
 export interface SnapshotTiming {
-  captureMs: number;
+  /** null for the snapshot V8 wrote itself near the heap limit (no capture of ours). */
+  captureMs: number | null;
   /** null when the run ended before the worker got to it. */
   toSuspectsMs: number | null;
 }

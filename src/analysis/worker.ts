@@ -73,9 +73,9 @@ function onStream(message: StreamMessage): void {
 type Handlers = { [M in MethodName]: (params: WorkerMethods[M]['params'], options: AnalyzeOptions) => Promise<WorkerMethods[M]['result']> };
 
 const handlers: Handlers = {
-  analyze: async ({ files, top }, options) => {
+  analyze: async ({ files, top, knownOrder }, options) => {
     checkMemory(files);
-    return series.analyze(files, { ...options, top });
+    return series.analyze(files, { ...options, top, knownOrder });
   },
   objects: async ({ file, className, limit }, options) => {
     checkMemory([file]);

@@ -1,5 +1,6 @@
 import { AnalysisClient, RequestOptions } from '../analysis/client.ts';
 import type { AnalysisReport, SnapshotTiming } from '../analysis/report.ts';
+import { errorKind, LeakscopeError } from '../common/errors.ts';
 import type { CapturedSnapshot, LiveTarget } from '../inspector/live-target.ts';
 
 /**
@@ -38,7 +39,7 @@ export class LiveAnalysis {
     const options = () => ({ signal: this.signal, onProgress: (p: Parameters<NonNullable<RequestOptions['onProgress']>>[0]) => this.onProgress?.(p) });
     this.latest = this.latest.then(async () => {
       await stream.end(captured.file, options());
-      const report = await this.client.request('analyze', { files, top: this.top }, options());
+      const report = await this.client.request('analyze', { files, top: this.top, knownOrder: true }, options());
       timing.toSuspectsMs = performance.now() - ended;
       return report;
     });
@@ -47,11 +48,36 @@ export class LiveAnalysis {
     return captured;
   }
 
+  /**
+   * A snapshot written without us (V8's own, near the heap limit): analysed with the others,
+   * as the `at`th in time.
+   * One that can't be read (the program killed while writing it) is left out, and said.
+   */
+  addWritten(file: string, at: number, onUnreadable: (error: unknown) => void): void {
+    const timing: SnapshotTiming = { captureMs: null, toSuspectsMs: null };
+    const started = performance.now();
+    const files = this.files.toSpliced(at, 0, file);
+    this.latest = this.latest.then(async (previous) => {
+      try {
+        const report = await this.client.request('analyze', { files, top: this.top, knownOrder: true }, { signal: this.signal, onProgress: (p) => this.onProgress?.(p) });
+        this.files.splice(at, 0, file);
+        this.timings.splice(at, 0, timing);
+        timing.toSuspectsMs = performance.now() - started;
+        return report;
+      } catch (error) {
+        if (errorKind(error) !== 'input') throw error;
+        onUnreadable(error);
+        return previous;
+      }
+    });
+    this.latest.catch(() => {});
+  }
+
   /** The report with every snapshot captured, once the worker has caught up. */
   async report(onProgress: RequestOptions['onProgress']): Promise<AnalysisReport> {
     this.onProgress = onProgress;
     const report = await this.latest;
-    if (!report) throw new Error('no snapshot was analysed');
+    if (!report) throw new LeakscopeError('input', 'no snapshot could be analysed');
     return report;
   }
 }

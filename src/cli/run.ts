@@ -1,9 +1,9 @@
-import { closeSync, existsSync, fchmodSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fchmodSync, mkdtempSync, openSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AnalysisClient } from '../analysis/client.ts';
-import { LeakscopeError } from '../common/errors.ts';
+import { errorKind, errorMessage, LeakscopeError } from '../common/errors.ts';
 import type { Logger } from '../common/logger.ts';
 import type { AllocationSite, MemorySample, RunReport } from '../analysis/report.ts';
 import { formatBytes, formatPerMinute } from '../present/units.ts';
@@ -16,6 +16,7 @@ import { describeExit, ExitStatus, launchInspected, LaunchedProgram } from '../i
 import { TRACK_PROMISES_ENV } from '../inspector/async-tracker.ts';
 import { snapshotShortfallNow } from '../inspector/headroom.ts';
 import { LiveTarget } from '../inspector/live-target.ts';
+import { nearHeapLimitFlags, takeNearHeapLimitSnapshot } from '../inspector/near-heap-limit.ts';
 import { InspectorSession } from '../inspector/session.ts';
 import { prepareSnapshotFolder, protectionNotice } from '../inspector/snapshot-folder.ts';
 import { LiveAnalysis } from './live-analysis.ts';
@@ -65,6 +66,12 @@ interface Observation {
   skipped: string[];
   /** What turned itself off during the watch, one line each. */
   turnedOff: string[];
+  /** The snapshot V8 wrote when the program's heap neared its limit. */
+  nearHeapLimit: string | null;
+  /** When the watch's clock started (Date.now() then): to place a file written without us in time. */
+  clockOriginMs: number;
+  /** Snapshots left out because they could not be read, one line each. */
+  unreadable: string[];
   warmupMs: number;
   durationMs: number;
 }
@@ -97,13 +104,11 @@ async function observe(
   watched: LiveTarget,
   analysis: LiveAnalysis,
   options: WatchOptions,
+  outDir: string,
   warmupMs: number,
   ended: () => boolean,
   gone: Promise<unknown>,
 ): Promise<Observation> {
-  const outDir = options.outDir ? resolve(options.outDir) : mkdtempSync(join(tmpdir(), 'leakscope-run-'));
-  const notice = protectionNotice(outDir, await prepareSnapshotFolder(outDir));
-  if (notice) note(notice);
   const files: string[] = [];
   const times: number[] = [];
   const dumps: AsyncDump[] = [];
@@ -131,7 +136,8 @@ async function observe(
         files.push(captured.file);
         times.push(captured.timeMs);
       } catch (error) {
-        if (ended()) break;
+        // The program ending mid-capture (its own crash, the OOM killer) ends the watch.
+        if (ended() || errorKind(error) === 'disconnected') break;
         throw error;
       }
       const dump = await watched.dumpAsync().catch((error: unknown) => {
@@ -144,7 +150,20 @@ async function observe(
     await watched.stop();
   }
   if (files.length) note(`snapshots in ${outDir}; analysing…`);
-  return { files, times, analysis, dumps, skipped, turnedOff: watched.notes, samples: watched.memory.samples, sites: watched.allocationSites(options.top), warmupMs, durationMs: watched.now() };
+  return { files, times, analysis, dumps, skipped, turnedOff: watched.notes, nearHeapLimit: null, clockOriginMs: Date.now() - watched.now(), unreadable: [], samples: watched.memory.samples, sites: watched.allocationSites(options.top), warmupMs, durationMs: watched.now() };
+}
+
+function nearHeapLimitNote(observation: Observation): string[] {
+  if (observation.nearHeapLimit) return [`the program neared its heap limit: ${basename(observation.nearHeapLimit)} is the snapshot V8 wrote then, in its place in time`];
+  return observation.unreadable;
+}
+
+/** The folder the snapshots go to, made and kept out of git (said once). */
+async function snapshotFolder(options: WatchOptions): Promise<string> {
+  const outDir = options.outDir ? resolve(options.outDir) : mkdtempSync(join(tmpdir(), 'leakscope-run-'));
+  const notice = protectionNotice(outDir, await prepareSnapshotFolder(outDir));
+  if (notice) note(notice);
+  return outDir;
 }
 
 /** Async resources per (type, creation stack) across the dumps, most numerous now first. */
@@ -189,7 +208,7 @@ async function analyzeWatch(observation: Observation, run: Omit<RunReport['run']
         external: trend(memory.external, memory.externalGrows),
         rss: trend(memory.rss, memory.rssGrows),
       },
-      notes: [...new Set([...observation.skipped, ...observation.turnedOff, ...report.notes, ...maps.notes(), ...notes])],
+      notes: [...new Set([...observation.skipped, ...observation.turnedOff, ...nearHeapLimitNote(observation), ...report.notes, ...maps.notes(), ...notes])],
     };
   } finally {
     progress.done();
@@ -205,10 +224,11 @@ export async function runAndAnalyze(options: RunOptions): Promise<RunReport> {
   if (!existsSync(script)) throw new LeakscopeError('input', `${options.script}: no such file`);
   // Tracking from the start sees what start-up allocates, and costs less than through the inspector.
   const tracking = options.trackAllocations ? ['--track-heap-objects'] : [];
+  const outDir = await snapshotFolder(options);
   const target = await launchInspected(script, {
     node: options.node,
     args: options.args,
-    nodeArgs: [...tracking, '--require', options.asyncPreloadPath],
+    nodeArgs: [...tracking, ...nearHeapLimitFlags(outDir), '--require', options.asyncPreloadPath],
     env: options.trackPromises ? process.env : { ...process.env, [TRACK_PROMISES_ENV]: '0' },
   });
   let exit: ExitStatus | null = null;
@@ -230,24 +250,49 @@ export async function runAndAnalyze(options: RunOptions): Promise<RunReport> {
       // A quarter of the run (at least a second) to warm up: start-up allocations are not a leak.
       const warmupMs = Math.max(1000, options.durationMs / 4);
       const analysis = new LiveAnalysis(client, options.top, options.signal);
-      observation = await observe(watchTarget(session, options, true), analysis, options, warmupMs, () => ended, Promise.race([target.exited, disconnected(session)]));
+      observation = await observe(watchTarget(session, options, true), analysis, options, outDir, warmupMs, () => ended, Promise.race([target.exited, disconnected(session)]));
     } finally {
       await session.close();
       // A program that is ending on its own gets a moment to do so before being stopped.
       if (ended) await Promise.race([target.exited, sleep(2000)]);
       await target.stop();
     }
+    addNearHeapLimitSnapshot(observation, outDir, target.child.pid!, options);
     return await finishRun(observation, options, script, exit, ended);
   } finally {
     await client.dispose();
   }
 }
 
+/**
+ * A program whose heap neared its limit had V8 write a snapshot then (Node raises the limit
+ * for it, so the crash, if any, comes later): it joins the analysis in its place in time, or
+ * is the only one when the program ran out of memory before our first.
+ */
+function addNearHeapLimitSnapshot(observation: Observation, outDir: string, pid: number, options: RunOptions): void {
+  const file = takeNearHeapLimitSnapshot(outDir, pid, 'near-heap-limit.heapsnapshot');
+  if (!file) return;
+  note(`${options.script} neared its heap limit: V8 wrote a snapshot then, analysed with the others`);
+  const timeMs = statSync(file).mtimeMs - observation.clockOriginMs;
+  const at = observation.times.filter((t) => t < timeMs).length;
+  observation.files.splice(at, 0, file);
+  observation.times.splice(at, 0, timeMs);
+  observation.nearHeapLimit = file;
+  observation.analysis.addWritten(file, at, (error) => {
+    options.logger.warn(`${file} could not be read`, error);
+    observation.files.splice(at, 1);
+    observation.times.splice(at, 1);
+    observation.nearHeapLimit = null;
+    observation.unreadable.push(`the snapshot V8 wrote near the heap limit could not be read (${errorMessage(error)}): the program was likely killed while writing it`);
+  });
+}
+
 const ALL_SKIPPED = 'no snapshot was taken: the program could not get the memory for any (--no-memory-check takes them anyway)';
 
 async function finishRun(observation: Observation, options: RunOptions, script: string, exit: ExitStatus | null, ended: boolean): Promise<RunReport> {
   const status = exit;
-  const exitedEarly = ended && observation.files.length < options.snapshots ? (status ? describeExit(status) : 'ended') : null;
+  const taken = observation.files.length - (observation.nearHeapLimit ? 1 : 0);
+  const exitedEarly = ended && taken < options.snapshots ? (status ? describeExit(status) : 'ended') : null;
   if (observation.files.length === 0) {
     if (observation.skipped.length) throw new LeakscopeError('input', ALL_SKIPPED);
     throw new LeakscopeError('disconnected', `${options.script} exited (${status ? describeExit(status) : 'unknown'}) before the first snapshot`);
@@ -276,7 +321,7 @@ export async function attachAndAnalyze(address: string, options: WatchOptions): 
   try {
     let observation: Observation;
     try {
-      observation = await observe(watched, new LiveAnalysis(client, options.top, options.signal), options, 0, () => ended, disconnected(session));
+      observation = await observe(watched, new LiveAnalysis(client, options.top, options.signal), options, await snapshotFolder(options), 0, () => ended, disconnected(session));
     } finally {
       await watched.dispose(true);
     }

@@ -511,8 +511,35 @@ export class HeapGraph {
     this.bfs(queue, length, distance);
     distance[rootOrdinal] = users.length > 0 ? SYSTEM_DISTANCE : 0;
     queue[0] = rootOrdinal;
+    // Without user roots (a snapshot V8 wrote on its own near the heap limit, mid-allocation),
+    // the running code's stack and handles reach what it holds in two steps. They are measured
+    // as farther than anything else, so that paths run through the program's own references.
+    const transient = users.length === 0 ? this.transientRoots() : [];
+    for (const node of transient) distance[node] = 0;
     this.bfs(queue, 1, distance);
+    if (transient.length > 0) {
+      let farthest = 0;
+      for (let n = 0; n < nodeCount; n++) if (distance[n] !== UNREACHABLE && distance[n] > farthest) farthest = distance[n];
+      for (const node of transient) distance[node] = farthest + 1;
+      queue.set(transient);
+      this.bfs(queue, transient.length, distance);
+    }
     return distance;
+  }
+
+  /** V8's roots for the stack and the handle scopes of the code running when the snapshot was taken. */
+  private transientRoots(): number[] {
+    const { raw, firstEdge, rootOrdinal } = this;
+    const found: number[] = [];
+    for (let e = firstEdge[rootOrdinal]; e < firstEdge[rootOrdinal + 1]; e++) {
+      const parent = raw.edgeToNode[e];
+      for (let f = firstEdge[parent]; f < firstEdge[parent + 1]; f++) {
+        const node = raw.edgeToNode[f];
+        const name = this.name(node);
+        if (raw.nodeType[node] === this.nodeTypes.synthetic && (name === '(Stack roots)' || name === '(Handle scope)')) found.push(node);
+      }
+    }
+    return found;
   }
 
   private bfs(queue: Uint32Array, length: number, distance: Int32Array): void {

@@ -35,7 +35,7 @@ test('a leaking program: verdict leak, the Map at its line, exit 1 with --fail-o
   assert.equal(report.run.snapshotTimesMs.length, 3);
   // Each snapshot was read while it was captured, and the suspects brought up to date with it.
   assert.equal(report.run.timings.length, 3);
-  for (const { captureMs, toSuspectsMs } of report.run.timings) assert.ok(captureMs > 0 && toSuspectsMs !== null && toSuspectsMs > 0, JSON.stringify(report.run.timings));
+  for (const { captureMs, toSuspectsMs } of report.run.timings) assert.ok(captureMs !== null && captureMs > 0 && toSuspectsMs !== null && toSuspectsMs > 0, JSON.stringify(report.run.timings));
   assert.ok(report.samples.filter((s) => s.afterGc).length >= 3);
   assert.ok(report.memory.external.grows, 'the sessions keep their payloads in Buffers');
   assert.deepEqual(readdirSync(join(dir, 'snaps')).sort(), ['1.heapsnapshot', '2.heapsnapshot', '3.heapsnapshot']);
