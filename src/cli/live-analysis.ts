@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { AnalysisClient, RequestOptions } from '../analysis/client.ts';
 import type { AnalysisReport, SnapshotTiming } from '../analysis/report.ts';
 import { errorKind, LeakscopeError } from '../common/errors.ts';
@@ -71,6 +72,19 @@ export class LiveAnalysis {
       }
     });
     this.latest.catch(() => {});
+  }
+
+  /**
+   * Leaves a snapshot out of the reports from now on, and deletes it once the analyses asked
+   * for before have read it (a watch staying within its disk budget).
+   */
+  forget(file: string): void {
+    const k = this.files.indexOf(file);
+    if (k < 0) return;
+    this.files.splice(k, 1);
+    this.timings.splice(k, 1);
+    // A failed analysis is the report's to say; the file goes either way.
+    void this.latest.catch(() => null).then(() => rmSync(file, { force: true }));
   }
 
   /** The report with every snapshot captured, once the worker has caught up. */

@@ -6,7 +6,9 @@ import { Logger, quietLogger, writerLogger } from '../common/logger.ts';
 import { ExitCode, exitCodeFor } from './exit-codes.ts';
 import { formatHtmlReport } from './html-report.ts';
 import { ProgressBar } from './progress.ts';
-import { attachAndAnalyze, formatMemory, runAndAnalyze, WatchOptions, writeJson, writePrivateFile } from './run.ts';
+import { attachAndAnalyze, formatMemory, RunOptions, runAndAnalyze, WatchOptions, writeJson, writePrivateFile } from './run.ts';
+import { parseDuration, parseRule, watchAndAnalyze, WatchForOptions } from './watch.ts';
+import { DEFAULT_RULE } from '../analysis/watch-policy.ts';
 import { formatTextReport } from './text-report.ts';
 
 const HELP = `leakscope — find the reference that won't let go
@@ -44,6 +46,20 @@ Usage:
       afterwards, with nothing of Leakscope's left in it. --track-allocations records
       stacks from the moment of attaching only, and costs more there (measured 10 to
       90 times slower: the inspector also forces a full GC every 50 ms while it tracks).
+
+  leakscope watch <script | port | host:port | ws-url> [options of run] [-- script args]
+      Watch a program for as long as it takes (--for, default 1h), reading its memory
+      with a full GC now and then, and take snapshots only once its post-GC memory keeps
+      climbing, or nears its heap limit: a baseline, then spaced ones, the baseline and
+      the newest kept. Ends with a report as soon as the snapshots show a leak, or when
+      the time is up. A program whose memory stays flat is never snapshotted.
+        --for <duration>   how long at most: 90s, 30m, 2h (default 1h)
+        --when <rule>      when to snapshot, comma-separated (defaults shown):
+                             rate=2MB/min  post-GC heap + buffers growing this fast…
+                             over=5m       …over the last this long
+                             limit=80%     or the heap past this share of its limit
+                             every=2m      at most one snapshot this often
+        --keep <n>         snapshots kept on disk (default 5, at least 3)
 
   leakscope analyze <a.heapsnapshot> [b.heapsnapshot …] [options]
       Analyse heap snapshots of one process, oldest first. One snapshot: what holds the
@@ -132,7 +148,19 @@ const WATCH_OPTIONS = {
   top: { type: 'string' },
   'max-memory': { type: 'string' },
   verbose: { type: 'boolean', default: false },
+  for: { type: 'string' },
+  when: { type: 'string' },
+  keep: { type: 'string' },
 } as const;
+
+/** watch's own options: how long, when to snapshot, how many to keep. */
+function watchOptions(launch: RunOptions, values: { for?: string; when?: string; keep?: string }): RunOptions & WatchForOptions {
+  const forMs = values.for === undefined ? 3_600_000 : parseDuration('--for', values.for);
+  const rule = parseRule(values.when ?? '', DEFAULT_RULE);
+  // Post-GC readings often enough to see a trend within the window.
+  const gcEveryMs = Math.min(30_000, Math.max(1000, rule.windowMs / 10));
+  return { ...launch, durationMs: forMs, snapshots: Infinity, gcEveryMs, forMs, rule, keep: Math.max(3, Math.round(positiveNumber('keep', values.keep, 5))) };
+}
 
 /** `--track-allocations` or `--no-track-allocations`, whichever comes last; off without either (it slows the program down several times over). */
 function trackAllocations(tokens: ReturnType<typeof parseArgs>['tokens']): boolean {
@@ -140,12 +168,24 @@ function trackAllocations(tokens: ReturnType<typeof parseArgs>['tokens']): boole
   return last?.kind === 'option' && last.name === 'track-allocations';
 }
 
-/** `run` and `attach`: parse the shared options, watch, report, and pick the exit code. */
-async function watch(args: string[], command: 'run' | 'attach'): Promise<number> {
+const NEEDS: Record<'run' | 'attach' | 'watch', string> = {
+  run: 'run needs a script: leakscope run app.js',
+  attach: 'attach needs an inspector: a port, host:port or ws:// URL',
+  watch: 'watch needs a script or an inspector: leakscope watch app.js, or a port, host:port or ws:// URL',
+};
+
+/** `run`, `attach` and `watch`: parse the shared options, watch, report, and pick the exit code. */
+async function watch(args: string[], command: 'run' | 'attach' | 'watch'): Promise<number> {
   const { values, positionals, tokens } = parseArgs({ args, allowPositionals: true, options: WATCH_OPTIONS, tokens: true });
   const [first, ...rest] = positionals;
-  if (!first) throw new UsageError(command === 'run' ? 'run needs a script: leakscope run app.js' : 'attach needs an inspector: a port, host:port or ws:// URL');
+  if (!first) throw new UsageError(NEEDS[command]);
   if (command === 'attach' && values.node !== undefined) throw new UsageError('--node is for run: an attached process already runs on its own node');
+  for (const flag of ['for', 'when', 'keep'] as const) {
+    if (command !== 'watch' && values[flag] !== undefined) throw new UsageError(`--${flag} is for watch`);
+  }
+  for (const flag of ['duration', 'snapshots'] as const) {
+    if (command === 'watch' && values[flag] !== undefined) throw new UsageError(`--${flag} is for run and attach: watch takes snapshots when memory says so, for as long as --for`);
+  }
   const abort = new AbortController();
   const onSignal = () => abort.abort();
   process.once('SIGINT', onSignal);
@@ -164,10 +204,13 @@ async function watch(args: string[], command: 'run' | 'attach'): Promise<number>
       trackPromises: !values['no-track-promises'],
       memoryCheck: !values['no-memory-check'],
     };
+    const launch = { ...options, script: first, args: rest, node: values.node, asyncPreloadPath: join(__dirname, 'async-preload.js') };
     const report =
       command === 'run'
-        ? await runAndAnalyze({ ...options, script: first, args: rest, node: values.node, asyncPreloadPath: join(__dirname, 'async-preload.js') })
-        : await attachAndAnalyze(first, options);
+        ? await runAndAnalyze(launch)
+        : command === 'attach'
+          ? await attachAndAnalyze(first, options)
+          : await watchAndAnalyze(first, watchOptions(launch, values));
     if (values.json) writeJson(values.json, report);
     if (values.html) writePrivateFile(values.html, formatHtmlReport(report));
     process.stdout.write(formatTextReport(report, process.cwd(), formatMemory(report)));
@@ -196,6 +239,7 @@ async function main(argv: string[]): Promise<number> {
       return analyze(rest);
     case 'run':
     case 'attach':
+    case 'watch':
       return watch(rest, command);
     default:
       throw new UsageError(`unknown command '${command}' (try: leakscope --help)`);

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AnalysisClient } from '../analysis/client.ts';
 import { errorKind, errorMessage, LeakscopeError } from '../common/errors.ts';
 import type { Logger } from '../common/logger.ts';
-import type { AllocationSite, MemorySample, RunReport } from '../analysis/report.ts';
+import type { AllocationSite, AnalysisReport, MemorySample, RunReport } from '../analysis/report.ts';
 import { formatBytes, formatPerMinute } from '../present/units.ts';
 import { formatPlace } from '../present/places.ts';
 import { SourceMaps } from '../analysis/source-maps.ts';
@@ -39,6 +39,8 @@ export interface WatchOptions {
   trackPromises: boolean;
   /** Skip a snapshot that would not fit in the memory the program can still get (see headroom.ts). */
   memoryCheck: boolean;
+  /** A full GC this often for a post-GC reading; by default a twentieth of the watch. */
+  gcEveryMs?: number;
 }
 
 export interface RunOptions extends WatchOptions {
@@ -50,9 +52,38 @@ export interface RunOptions extends WatchOptions {
   node?: string;
 }
 
-function note(message: string): void {
+export function note(message: string): void {
   process.stderr.write(`leakscope: ${message}\n`);
 }
+
+/** When a watch takes its snapshots: at set times (run, attach), or when memory says so (watch). */
+export interface Schedule {
+  /** Readings before this are start-up, not a trend. */
+  warmupMs: number;
+  /** Waits until the next snapshot is due: its label, or null when the watch is over. */
+  next(taken: number): Promise<string | null>;
+  /** After each snapshot: whether the watch has what it came for. */
+  enough(analysis: LiveAnalysis): Promise<boolean>;
+  /** Snapshots kept on disk: the first, and the newest up to this many in all. */
+  keep: number;
+}
+
+/** Snapshots spread over the watch, the first after the warm-up. */
+function spread(options: WatchOptions, watched: LiveTarget, warmupMs: number, gone: Promise<unknown>): Schedule {
+  return {
+    warmupMs,
+    keep: Infinity,
+    async next(taken) {
+      if (taken >= options.snapshots) return null;
+      const due = warmupMs + (taken * (options.durationMs - warmupMs)) / Math.max(1, options.snapshots - 1);
+      await Promise.race([sleep(Math.max(0, due - watched.now()), undefined, { signal: options.signal }), gone]);
+      return `snapshot ${taken + 1}/${options.snapshots}`;
+    },
+    enough: async () => false,
+  };
+}
+
+export type ScheduleFor = (watched: LiveTarget, gone: Promise<unknown>) => Schedule;
 
 interface Observation {
   files: string[];
@@ -85,7 +116,7 @@ function watchTarget(session: InspectorSession, options: WatchOptions, launched:
   const keptFrom = Math.floor(options.snapshots / 2);
   return new LiveTarget(session, {
     pollIntervalMs: options.intervalMs,
-    gcEveryMs: Math.max(1000, options.durationMs / 20),
+    gcEveryMs: options.gcEveryMs ?? Math.max(1000, options.durationMs / 20),
     samplingIntervalBytes: 0,
     allocationMode: (captures) => (captures === 0 || captures >= options.snapshots ? null : captures - 1 >= keptFrom ? 'inuse' : 'alloc'),
     // A launched program has the tracker preloaded, and tracks allocations since its start.
@@ -97,21 +128,20 @@ function watchTarget(session: InspectorSession, options: WatchOptions, launched:
 }
 
 /**
- * Takes snapshots spread over the watch, the first after `warmupMs`, with a dump of async
- * resources after each. Stops early, keeping what it has, when the program ends.
+ * Takes snapshots as `schedule` says, with a dump of async resources after each. Stops early,
+ * keeping what it has, when the program ends.
  */
 async function observe(
   watched: LiveTarget,
   analysis: LiveAnalysis,
   options: WatchOptions,
   outDir: string,
-  warmupMs: number,
+  schedule: Schedule,
   ended: () => boolean,
-  gone: Promise<unknown>,
 ): Promise<Observation> {
   const files: string[] = [];
   const times: number[] = [];
-  const dumps: AsyncDump[] = [];
+  const dumps: Array<AsyncDump | null> = [];
   const skipped: string[] = [];
   await watched.start();
   for (const line of watched.notes) note(line);
@@ -120,17 +150,16 @@ async function observe(
     note('allocation tracking is on: the program runs several times slower, and its rss grows with the records kept');
   }
   try {
-    for (let k = 0; k < options.snapshots && !ended(); k++) {
-      const due = warmupMs + (k * (options.durationMs - warmupMs)) / Math.max(1, options.snapshots - 1);
-      await Promise.race([sleep(Math.max(0, due - watched.now()), undefined, { signal: options.signal }), gone]);
-      if (ended()) break;
+    for (let k = 0; !ended(); k++) {
+      const label = await schedule.next(k);
+      if (label === null || ended()) break;
       const shortfall = options.memoryCheck ? await snapshotShortfallNow(watched.session, 'the program') : null;
       if (shortfall) {
-        skipped.push(`snapshot ${k + 1}/${options.snapshots} skipped: ${shortfall}`);
+        skipped.push(`${label} skipped: ${shortfall}`);
         note(`${skipped.at(-1)} (--no-memory-check takes it anyway)`);
         continue;
       }
-      note(`snapshot ${k + 1}/${options.snapshots}…`);
+      note(`${label}…`);
       try {
         const captured = await analysis.capture(watched, join(outDir, `${k + 1}.heapsnapshot`));
         files.push(captured.file);
@@ -144,19 +173,40 @@ async function observe(
         options.logger.warn(`could not list async resources after snapshot ${k + 1}`, error);
         return null;
       });
-      if (dump) dumps.push(dump);
+      dumps.push(dump);
+      // Within the disk budget: the first snapshot is the baseline; the oldest after it goes.
+      if (files.length > schedule.keep) {
+        const [dropped] = files.splice(1, 1);
+        times.splice(1, 1);
+        dumps.splice(1, 1);
+        analysis.forget(dropped);
+      }
+      if (await schedule.enough(analysis)) break;
     }
   } finally {
     await watched.stop();
   }
   if (files.length) note(`snapshots in ${outDir}; analysing…`);
-  return { files, times, analysis, dumps, skipped, turnedOff: watched.notes, nearHeapLimit: null, clockOriginMs: Date.now() - watched.now(), unreadable: [], samples: watched.memory.samples, sites: watched.allocationSites(options.top), warmupMs, durationMs: watched.now() };
+  return { files, times, analysis, dumps: dumps.filter((d) => d !== null), skipped, turnedOff: watched.notes, nearHeapLimit: null, clockOriginMs: Date.now() - watched.now(), unreadable: [], samples: watched.memory.samples, sites: watched.allocationSites(options.top), warmupMs: schedule.warmupMs, durationMs: watched.now() };
 }
 
 function nearHeapLimitNote(observation: Observation): string[] {
   if (observation.nearHeapLimit) return [`the program neared its heap limit: ${basename(observation.nearHeapLimit)} is the snapshot V8 wrote then, in its place in time`];
   return observation.unreadable;
 }
+
+const NOTHING_SNAPSHOTTED: AnalysisReport = {
+  version: 1,
+  verdict: 'no-leak',
+  verdictReason: 'memory never climbed enough to take a snapshot',
+  snapshots: [],
+  top: [],
+  largest: [],
+  classDeltas: [],
+  suspects: [],
+  groups: [],
+  notes: [],
+};
 
 /** The folder the snapshots go to, made and kept out of git (said once). */
 async function snapshotFolder(options: WatchOptions): Promise<string> {
@@ -188,7 +238,8 @@ async function analyzeWatch(observation: Observation, run: Omit<RunReport['run']
   const progress = new ProgressBar();
   const maps = new SourceMaps(logger);
   try {
-    const report = await observation.analysis.report((p) => progress.update(p));
+    // A watch whose program's memory stayed flat took no snapshot: its readings are the report.
+    const report = observation.files.length ? await observation.analysis.report((p) => progress.update(p)) : NOTHING_SNAPSHOTTED;
     progress.done();
     const memory = memoryFindings(observation.samples, observation.warmupMs);
     const { verdict, reason, notes } = runVerdict(report, memory);
@@ -219,7 +270,7 @@ async function analyzeWatch(observation: Observation, run: Omit<RunReport['run']
  * `leakscope run`: launch the program under its inspector, let it warm up, watch it, stop
  * it, and analyse the snapshots.
  */
-export async function runAndAnalyze(options: RunOptions): Promise<RunReport> {
+export async function runAndAnalyze(options: RunOptions, scheduleFor?: ScheduleFor): Promise<RunReport> {
   const script = resolve(options.script);
   if (!existsSync(script)) throw new LeakscopeError('input', `${options.script}: no such file`);
   // Tracking from the start sees what start-up allocates, and costs less than through the inspector.
@@ -244,21 +295,24 @@ export async function runAndAnalyze(options: RunOptions): Promise<RunReport> {
     void session.close();
   });
   const client = analysisClient(options);
+  let endedItself: boolean;
   try {
     let observation: Observation;
     try {
+      const watched = watchTarget(session, options, true);
+      const gone = Promise.race([target.exited, disconnected(session)]);
       // A quarter of the run (at least a second) to warm up: start-up allocations are not a leak.
-      const warmupMs = Math.max(1000, options.durationMs / 4);
-      const analysis = new LiveAnalysis(client, options.top, options.signal);
-      observation = await observe(watchTarget(session, options, true), analysis, options, outDir, warmupMs, () => ended, Promise.race([target.exited, disconnected(session)]));
+      const schedule = scheduleFor?.(watched, gone) ?? spread(options, watched, Math.max(1000, options.durationMs / 4), gone);
+      observation = await observe(watched, new LiveAnalysis(client, options.top, options.signal), options, outDir, schedule, () => ended);
     } finally {
       await session.close();
       // A program that is ending on its own gets a moment to do so before being stopped.
       if (ended) await Promise.race([target.exited, sleep(2000)]);
+      endedItself = ended;
       await target.stop();
     }
     addNearHeapLimitSnapshot(observation, outDir, target.child.pid!, options);
-    return await finishRun(observation, options, script, exit, ended);
+    return await finishRun(observation, options, script, exit, endedItself);
   } finally {
     await client.dispose();
   }
@@ -293,10 +347,8 @@ async function finishRun(observation: Observation, options: RunOptions, script: 
   const status = exit;
   const taken = observation.files.length - (observation.nearHeapLimit ? 1 : 0);
   const exitedEarly = ended && taken < options.snapshots ? (status ? describeExit(status) : 'ended') : null;
-  if (observation.files.length === 0) {
-    if (observation.skipped.length) throw new LeakscopeError('input', ALL_SKIPPED);
-    throw new LeakscopeError('disconnected', `${options.script} exited (${status ? describeExit(status) : 'unknown'}) before the first snapshot`);
-  }
+  if (observation.files.length === 0 && observation.skipped.length) throw new LeakscopeError('input', ALL_SKIPPED);
+  if (observation.files.length === 0 && ended) throw new LeakscopeError('disconnected', `${options.script} exited (${status ? describeExit(status) : 'unknown'}) before the first snapshot`);
   if (exitedEarly) note(`${options.script} exited (${exitedEarly}) after ${observation.files.length} snapshot(s); analysing those`);
   return analyzeWatch(observation, { script, args: options.args, exitedEarly }, options.logger);
 }
@@ -305,7 +357,7 @@ async function finishRun(observation: Observation, options: RunOptions, script: 
  * `leakscope attach`: the same watch on a process that is already running, which keeps
  * running afterwards with nothing of ours left in it: no sampling, no profiler, no debugger.
  */
-export async function attachAndAnalyze(address: string, options: WatchOptions): Promise<RunReport> {
+export async function attachAndAnalyze(address: string, options: WatchOptions, scheduleFor?: ScheduleFor): Promise<RunReport> {
   const url = await resolveInspectorUrl(address);
   const session = await InspectorSession.connect(url).catch((error: Error) => {
     throw new LeakscopeError('disconnected', `could not connect to ${url}: ${error.message}`, { cause: error });
@@ -321,13 +373,14 @@ export async function attachAndAnalyze(address: string, options: WatchOptions): 
   try {
     let observation: Observation;
     try {
-      observation = await observe(watched, new LiveAnalysis(client, options.top, options.signal), options, await snapshotFolder(options), 0, () => ended, disconnected(session));
+      const gone = disconnected(session);
+      const schedule = scheduleFor?.(watched, gone) ?? spread(options, watched, 0, gone);
+      observation = await observe(watched, new LiveAnalysis(client, options.top, options.signal), options, await snapshotFolder(options), schedule, () => ended);
     } finally {
       await watched.dispose(true);
     }
-    if (observation.files.length === 0) {
-      throw observation.skipped.length ? new LeakscopeError('input', ALL_SKIPPED) : new LeakscopeError('disconnected', `the process at ${address} ended before the first snapshot`);
-    }
+    if (observation.files.length === 0 && observation.skipped.length) throw new LeakscopeError('input', ALL_SKIPPED);
+    if (observation.files.length === 0 && ended) throw new LeakscopeError('disconnected', `the process at ${address} ended before the first snapshot`);
     return await analyzeWatch(observation, { script: url, args: [], exitedEarly: ended ? 'ended' : null }, options.logger);
   } finally {
     await client.dispose();

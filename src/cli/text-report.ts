@@ -57,7 +57,9 @@ export function formatTextReport(report: AnalysisReport, cwd = process.cwd(), af
   const count = report.snapshots.length;
   const native = report.snapshots.some((s) => s.nativeBytes > 0);
   out.push(
-    count === 1
+    count === 0
+      ? 'No snapshot taken'
+      : count === 1
       ? `Snapshot ${basename(first.file)}: ${formatBytes(last.totalBytes)} of heap, ${formatCount(last.nodeCount)} objects${native ? `; native memory ${formatBytes(last.nativeBytes)}` : ''}`
       : `${count} snapshots, ${basename(first.file)} → ${basename(last.file)}: heap ${formatBytes(first.totalBytes)} → ${formatBytes(last.totalBytes)} (${formatDelta(last.totalBytes - first.totalBytes)})` +
           (native ? `; native memory ${formatBytes(first.nativeBytes)} → ${formatBytes(last.nativeBytes)}` : ''),
@@ -65,6 +67,8 @@ export function formatTextReport(report: AnalysisReport, cwd = process.cwd(), af
   out.push('', `Verdict: ${VERDICT_STAMP[report.verdict]} — ${report.verdictReason}`);
   if (afterVerdict) out.push('', afterVerdict.trimEnd());
   if (report.notes.length) out.push('', ...report.notes.map((note) => `Note: ${note}`));
+  // A watch whose program's memory stayed flat: its readings are all there is.
+  if (count === 0) return out.join('\n') + '\n';
 
   if (count > 1) {
     out.push('', report.suspects.length ? 'Growth suspects, most likely first:' : 'Growth suspects: none');

@@ -52,6 +52,13 @@ export function snapshotShortfall(headroom: Headroom, program: string): string |
   );
 }
 
+/** The program's heap limit (V8's heap_size_limit), in bytes; null if it cannot say. */
+export async function readHeapLimit(session: InspectorSession): Promise<number | null> {
+  const expression = `(() => { try { ${LOAD} return load('node:v8').getHeapStatistics().heap_size_limit; } catch { return null; } })()`;
+  const { result } = await session.send('Runtime.evaluate', { expression, includeCommandLineAPI: true, silent: true, returnByValue: true });
+  return typeof result.value === 'number' && result.value > 0 ? result.value : null;
+}
+
 /** Reads the program's memory now and says why a snapshot would not fit; null when it fits or cannot be told (the capture then meets the same failure and reports it). */
 export async function snapshotShortfallNow(session: InspectorSession, program: string): Promise<string | null> {
   const headroom = await readHeadroom(session).catch(() => null);
