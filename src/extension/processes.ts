@@ -30,9 +30,18 @@ export class Processes implements vscode.Disposable {
     this.changedActive();
   }
 
-  /** Something about this process changed (a snapshot, a dump). */
+  /** Something about this process changed (a snapshot, a dump, a snapshot deleted). */
   touch(process: WatchedProcess): void {
+    this.releaseEnded();
     this.changed.fire(process);
+  }
+
+  /** Ended processes with no snapshot left are let go: a day of debug sessions does not pile up. */
+  private releaseEnded(): void {
+    for (let k = this.all.length - 1; k >= 0; k--) {
+      const p = this.all[k];
+      if (p.endedBecause !== null && p.snapshots.length === 0) this.all.splice(k, 1);
+    }
   }
 
   sample(process: WatchedProcess, sample: MemorySample): void {
@@ -49,6 +58,7 @@ export class Processes implements vscode.Disposable {
     process.endedBecause = reason;
     await process.target.dispose(detach).catch((error: unknown) => this.logger.warn(`could not let go of ${process.name} cleanly`, error));
     this.ended.fire(process);
+    this.releaseEnded();
     this.changedActive();
   }
 
@@ -76,7 +86,7 @@ export class Processes implements vscode.Disposable {
    * closes, so that nothing of ours stays behind in a process that runs on.
    */
   async endAll(): Promise<void> {
-    await Promise.all(this.all.map((p) => this.end(p, 'the window closed', p.debugSessionId === null)));
+    await Promise.all([...this.all].map((p) => this.end(p, 'the window closed', p.debugSessionId === null)));
   }
 
   dispose(): void {
