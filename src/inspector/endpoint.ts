@@ -12,7 +12,7 @@ export async function resolveInspectorUrl(spec: string): Promise<string> {
   if (!match) throw new LeakscopeError('input', `'${spec}' is not an inspector address: give a port, host:port, or a ws:// URL`);
   const host = match[1] ?? '127.0.0.1';
   const port = Number(match[2]);
-  const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  const address = hostPort(host, port);
   let targets: CDP.Target[];
   try {
     targets = await CDP.List({ host, port });
@@ -24,6 +24,11 @@ export async function resolveInspectorUrl(spec: string): Promise<string> {
   const node = targets.find((t) => t.type === 'node') ?? targets[0];
   if (!node?.webSocketDebuggerUrl) throw new LeakscopeError('input', `the inspector on ${address} lists no debuggable target`);
   return node.webSocketDebuggerUrl;
+}
+
+/** `host:port`, with an IPv6 host in brackets. */
+export function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 /**
