@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { AnalysisClient } from '../analysis/client.ts';
 import { errorKind, LeakscopeError } from '../common/errors.ts';
 import { Logger, quietLogger, writerLogger } from '../common/logger.ts';
+import { inspectorOfProcess } from '../inspector/attach-pid.ts';
 import { ExitCode, exitCodeFor } from './exit-codes.ts';
 import { formatHtmlReport } from './html-report.ts';
 import { ProgressBar } from './progress.ts';
@@ -42,10 +43,16 @@ Usage:
                            not fit under its memory limit or the free memory is skipped
 
   leakscope attach <port | host:port | ws-url> [options of run]
+  leakscope attach --pid <pid> [options of run]
       The same watch on a process already started with --inspect; it keeps running
       afterwards, with nothing of Leakscope's left in it. --track-allocations records
       stacks from the moment of attaching only, and costs more there (measured 10 to
       90 times slower: the inspector also forces a full GC every 50 ms while it tracks).
+        --pid <pid>        a Node process started without --inspect (Linux): opens its
+                           inspector with SIGUSR1 (on loopback only), finds its port and
+                           checks it is that process's; the inspector stays open until
+                           the process exits. A bare number is a port, as always.
+                           watch takes it too
 
   leakscope watch <script | port | host:port | ws-url> [options of run] [-- script args]
       Watch a program for as long as it takes (--for, default 1h), reading its memory
@@ -141,6 +148,7 @@ const WATCH_OPTIONS = {
   html: { type: 'string' },
   'fail-on-leak': { type: 'boolean', default: false },
   node: { type: 'string' },
+  pid: { type: 'string' },
   'track-allocations': { type: 'boolean' },
   'no-track-allocations': { type: 'boolean' },
   'no-track-promises': { type: 'boolean', default: false },
@@ -170,15 +178,36 @@ function trackAllocations(tokens: ReturnType<typeof parseArgs>['tokens']): boole
 
 const NEEDS: Record<'run' | 'attach' | 'watch', string> = {
   run: 'run needs a script: leakscope run app.js',
-  attach: 'attach needs an inspector: a port, host:port or ws:// URL',
-  watch: 'watch needs a script or an inspector: leakscope watch app.js, or a port, host:port or ws:// URL',
+  attach: 'attach needs an inspector: a port, host:port or ws:// URL, or --pid and a process id',
+  watch: 'watch needs a script or an inspector: leakscope watch app.js, or a port, host:port or ws:// URL, or --pid and a process id',
 };
+
+/**
+ * The inspector of process --pid, opened if need be: attach's and watch's target in place of
+ * an address. A bare number stays a port, as it always was; the process id gets its own
+ * flag, as in `node inspect -p`.
+ */
+async function inspectorOfPid(pid: string, logger: Logger, signal: AbortSignal): Promise<string> {
+  const id = Number(pid);
+  if (!/^\d+$/.test(pid) || !Number.isSafeInteger(id) || id < 1) throw new UsageError(`--pid must be a process id, not '${pid}'`);
+  const { url, opened } = await inspectorOfProcess(id, { logger, signal });
+  // An open inspector runs any code it is sent: the user should know one was left behind.
+  if (opened) process.stderr.write(`leakscope: opened the inspector of process ${id} on ${new URL(url).host} (SIGUSR1); it stays open there until the process exits\n`);
+  return url;
+}
 
 /** `run`, `attach` and `watch`: parse the shared options, watch, report, and pick the exit code. */
 async function watch(args: string[], command: 'run' | 'attach' | 'watch'): Promise<number> {
   const { values, positionals, tokens } = parseArgs({ args, allowPositionals: true, options: WATCH_OPTIONS, tokens: true });
   const [first, ...rest] = positionals;
-  if (!first) throw new UsageError(NEEDS[command]);
+  if (command === 'run' && values.pid !== undefined) throw new UsageError('--pid is for attach and watch: run starts its own program');
+  if (!first && values.pid === undefined) throw new UsageError(NEEDS[command]);
+  if (first && values.pid !== undefined) {
+    throw new UsageError(`${command} takes ${command === 'attach' ? "an inspector's address" : 'a script or an inspector'} or --pid, not both ('${first}' and --pid ${values.pid})`);
+  }
+  if (command === 'attach' && first && /^\d+$/.test(first) && Number(first) > 65535) {
+    throw new UsageError(`${first} is not a port (1 to 65535): to attach to process ${first}, use --pid ${first}`);
+  }
   if (command === 'attach' && values.node !== undefined) throw new UsageError('--node is for run: an attached process already runs on its own node');
   for (const flag of ['for', 'when', 'keep'] as const) {
     if (command !== 'watch' && values[flag] !== undefined) throw new UsageError(`--${flag} is for watch`);
@@ -190,6 +219,7 @@ async function watch(args: string[], command: 'run' | 'attach' | 'watch'): Promi
   const onSignal = () => abort.abort();
   process.once('SIGINT', onSignal);
   try {
+    const logger = loggerFor(values.verbose);
     const options: WatchOptions = {
       durationMs: positiveNumber('duration', values.duration, 20) * 1000,
       snapshots: Math.round(positiveNumber('snapshots', values.snapshots, 3)),
@@ -198,19 +228,21 @@ async function watch(args: string[], command: 'run' | 'attach' | 'watch'): Promi
       top: Math.round(positiveNumber('top', values.top, 20)),
       memoryBudgetMb: values['max-memory'] === undefined ? undefined : positiveNumber('max-memory', values['max-memory'], 0),
       workerPath: join(__dirname, 'worker.js'),
-      logger: loggerFor(values.verbose),
+      logger,
       signal: abort.signal,
       trackAllocations: trackAllocations(tokens),
       trackPromises: !values['no-track-promises'],
       memoryCheck: !values['no-memory-check'],
     };
-    const launch = { ...options, script: first, args: rest, node: values.node, asyncPreloadPath: join(__dirname, 'async-preload.js') };
+    // With --pid, the target is the inspector of that process.
+    const target = values.pid === undefined ? first! : await inspectorOfPid(values.pid, logger, abort.signal);
+    const launch = { ...options, script: target, args: rest, node: values.node, asyncPreloadPath: join(__dirname, 'async-preload.js') };
     const report =
       command === 'run'
         ? await runAndAnalyze(launch)
         : command === 'attach'
-          ? await attachAndAnalyze(first, options)
-          : await watchAndAnalyze(first, watchOptions(launch, values));
+          ? await attachAndAnalyze(target, options)
+          : await watchAndAnalyze(target, watchOptions(launch, values));
     if (values.json) writeJson(values.json, report);
     if (values.html) writePrivateFile(values.html, formatHtmlReport(report));
     process.stdout.write(formatTextReport(report, process.cwd(), formatMemory(report)));

@@ -7,13 +7,9 @@ import { join } from 'node:path';
 import type { RunReport } from '../../src/analysis/report.ts';
 import { launchInspected } from '../../src/inspector/launch.ts';
 import { InspectorSession } from '../../src/inspector/session.ts';
+import { leakscope } from '../helpers/cli.ts';
 import { NodeBinary, programNodes } from '../helpers/node-versions.ts';
 import { CLI, example, program, scratch } from '../helpers/paths.ts';
-
-function leakscope(...args: string[]) {
-  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 180_000, maxBuffer: 64 * 1024 * 1024 });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
 
 test('a leaking program: verdict leak, the Map at its line, exit 1 with --fail-on-leak', () => {
   const dir = scratch('run-leak');
