@@ -1,9 +1,12 @@
 import * as vscode from 'vscode';
 import type { Logger } from '../common/logger.ts';
+import { inspectorOfProcess } from '../inspector/attach-pid.ts';
 import { resolveInspectorUrl } from '../inspector/endpoint.ts';
 import { LiveTarget } from '../inspector/live-target.ts';
+import { listNodeProcesses } from '../inspector/proc.ts';
 import { InspectorSession } from '../inspector/session.ts';
 import { showFailure } from './failures.ts';
+import { processPick, ProcessPick } from './model/process-items.ts';
 import { Processes } from './processes.ts';
 import { readSettings } from './settings.ts';
 import { WatchedProcess } from './watched-process.ts';
@@ -93,5 +96,43 @@ export async function attachToInspector(processes: Processes, logger: Logger): P
     void vscode.window.showInformationMessage(`Leakscope is watching ${process.name}. Capture snapshots from the Leakscope view.`);
   } catch (error) {
     showFailure(logger, `attaching to ${address}`, error);
+  }
+}
+
+/**
+ * "Attach to Node Process…": a running Node process picked from a list, as the JavaScript
+ * debugger's own attach picker offers; its inspector is opened with SIGUSR1 if need be.
+ */
+export async function attachToProcess(processes: Processes, logger: Logger): Promise<void> {
+  let picked: ProcessPick | undefined;
+  try {
+    const picks = listNodeProcesses().map(processPick);
+    picked = await vscode.window.showQuickPick(picks, {
+      title: 'Leakscope: Attach to Node Process',
+      placeHolder: picks.length ? 'The Node process to watch (its inspector opens on 127.0.0.1)' : 'No Node process is running',
+      matchOnDescription: true,
+      matchOnDetail: true,
+    });
+  } catch (error) {
+    showFailure(logger, 'listing Node processes', error);
+    return;
+  }
+  if (!picked) return;
+  const { pid } = picked;
+  try {
+    const { url, opened } = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Leakscope: opening the inspector of process ${pid}…`, cancellable: true },
+      (_progress, token) => {
+        const abort = new AbortController();
+        token.onCancellationRequested(() => abort.abort());
+        return inspectorOfProcess(pid, { logger, signal: abort.signal });
+      },
+    );
+    // Named by its pid only: the program chooses its own title, and messages would render it.
+    const process = await watch(processes, logger, await InspectorSession.connect(url), `node (pid ${pid})`, null);
+    const left = opened ? ` Its inspector stays open on ${new URL(url).host} until it exits.` : '';
+    void vscode.window.showInformationMessage(`Leakscope is watching ${process.name}. Capture snapshots from the Leakscope view.${left}`);
+  } catch (error) {
+    showFailure(logger, `attaching to process ${pid}`, error);
   }
 }

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { AnalysisService } from './analysis-service.ts';
 import { CaptureCommands } from './capture.ts';
 import { MemoryLenses } from './code-lens.ts';
-import { attachToInspector, hookDebugSessions } from './debug-hook.ts';
+import { attachToInspector, attachToProcess, hookDebugSessions } from './debug-hook.ts';
 import { Command, View } from './ids.ts';
 import { createLogger } from './log.ts';
 import { MemoryPanel } from './memory-panel.ts';
@@ -45,6 +45,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand(Command.capture, () => capture.capture()),
     vscode.commands.registerCommand(Command.dumpAsync, () => capture.dumpAsync()),
     vscode.commands.registerCommand(Command.attach, () => attachToInspector(watched, logger)),
+    vscode.commands.registerCommand(Command.attachProcess, () => attachToProcess(watched, logger)),
     vscode.commands.registerCommand(Command.stopWatching, () => {
       const active = watched.active();
       if (active) return watched.end(active, 'you stopped watching it', active.debugSessionId === null);

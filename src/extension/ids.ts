@@ -4,6 +4,7 @@ export const Command = {
   capture: 'leakscope.captureSnapshot',
   dumpAsync: 'leakscope.dumpAsyncResources',
   attach: 'leakscope.attach',
+  attachProcess: 'leakscope.attachProcess',
   stopWatching: 'leakscope.stopWatching',
   analyzeFiles: 'leakscope.analyzeFiles',
   compareSnapshots: 'leakscope.compareSnapshots',

@@ -1,6 +1,6 @@
 // The extension's plain-Node parts: the Suspects tree and CodeLens for a suspect with growth
 // sites, escaping heap text for hovers, the snapshot folder's protection from git, snapshot
-// file names.
+// file names, the process picker's rows.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -11,6 +11,7 @@ import type { Findings } from '../../src/extension/model/findings.ts';
 import type { Item } from '../../src/extension/model/item.ts';
 import { hoverMarkdown, lineFindings } from '../../src/extension/model/line-findings.ts';
 import { escapeMarkdown } from '../../src/extension/model/markdown.ts';
+import { plainPickText, processPick } from '../../src/extension/model/process-items.ts';
 import { suspectItems } from '../../src/extension/model/suspect-items.ts';
 import { prepareSnapshotFolder, snapshotFileName } from '../../src/inspector/snapshot-folder.ts';
 import { at, mapSuspect, setSite, staticSite, writeMapCache } from '../helpers/growth-suspects.ts';
@@ -178,4 +179,16 @@ test('snapshot file names sort by time and hold nothing a path could trip on', (
   assert.equal(snapshotFileName('Map cache', at, 1), 'Map-cache-2026-11-29T10-04-05-1.heapsnapshot');
   assert.equal(snapshotFileName('../../etc/passwd', at, 2), 'etc-passwd-2026-11-29T10-04-05-2.heapsnapshot');
   assert.equal(snapshotFileName('', at, 3), 'node-2026-11-29T10-04-05-3.heapsnapshot');
+});
+
+test('the process picker shows a command line as text: no icon from $(…), no broken row', () => {
+  const pick = processPick({ pid: 4242, name: 'node', argv: ['node', 'server.js', '--banner=$(zap) [x](command:workbench.action.quit)', 'line1\nline2'], isNode: true });
+  assert.deepEqual(pick, {
+    label: 'node',
+    description: 'pid 4242',
+    detail: 'node server.js --banner=\\$(zap) [x](command:workbench.action.quit) line1 line2',
+    pid: 4242,
+  });
+  // Already backslashed, it stays as typed: the backslash shows too.
+  assert.equal(plainPickText('\\$(zap)'), '\\\\$(zap)');
 });
