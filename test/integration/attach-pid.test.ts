@@ -55,36 +55,39 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-test('attach --pid opens the inspector of a program started without --inspect, finds its port, watches it, and leaves it running', async () => {
-  // --inspect-port=0: SIGUSR1 opens it on a port of the system's choosing, found through /proc.
-  const { child } = await start(process.execPath, ['--inspect-port=0', example('map-cache.js')]);
-  assert.ok(
-    listNodeProcesses().some((p) => p.pid === child.pid && p.argv.includes(example('map-cache.js'))),
-    'the picker lists it',
-  );
-  const json = join(scratch('attach-pid'), 'report.json');
-  const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-    const cli = spawn(process.execPath, [CLI, 'attach', '--pid', String(child.pid), '--duration', '4', '--json', json], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    cli.stderr.on('data', (d) => (stderr += d));
-    cli.on('exit', (code) => resolve({ code, stderr }));
-  });
-  assert.equal(result.code, 0, result.stderr);
-  const opened = new RegExp(`^leakscope: opened the inspector of process ${child.pid} on 127\\.0\\.0\\.1:(\\d+) \\(SIGUSR1\\); it stays open there until the process exits$`, 'm').exec(result.stderr);
-  assert.ok(opened, result.stderr);
-  const report = JSON.parse(readFileSync(json, 'utf8')) as RunReport;
-  assert.equal(report.verdict, 'leak');
-  assert.equal(report.suspects[0].heldBy, 'sessions');
-  assert.ok(running(child), 'still running');
+for (const node of programNodes()) {
+  test(`attach --pid opens the inspector of a program on Node ${node.major} started without --inspect, finds its port, watches it, and leaves it running`, async () => {
+    // --inspect-port=0: SIGUSR1 opens it on a port of the system's choosing, found through /proc.
+    const { child } = await start(node.path, ['--inspect-port=0', example('map-cache.js')]);
+    assert.ok(
+      listNodeProcesses().some((p) => p.pid === child.pid && p.argv.includes(example('map-cache.js'))),
+      'the picker lists it',
+    );
+    const json = join(scratch('attach-pid'), 'report.json');
+    const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const cli = spawn(process.execPath, [CLI, 'attach', '--pid', String(child.pid), '--duration', '4', '--json', json], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      cli.stderr.on('data', (d) => (stderr += d));
+      cli.on('exit', (code) => resolve({ code, stderr }));
+    });
+    assert.equal(result.code, 0, result.stderr);
+    const opened = new RegExp(`^leakscope: opened the inspector of process ${child.pid} on 127\\.0\\.0\\.1:(\\d+) \\(SIGUSR1\\); it stays open there until the process exits$`, 'm').exec(result.stderr);
+    assert.ok(opened, result.stderr);
+    const report = JSON.parse(readFileSync(json, 'utf8')) as RunReport;
+    assert.equal(report.verdict, 'leak');
+    assert.equal(report.suspects[0].heldBy, 'sessions');
+    assert.ok(running(child), 'still running');
 
-  // Open already: found without a signal, the same inspector, and it is that process's.
-  const again = await inspectorOfProcess(child.pid!, { logger: quietLogger });
-  assert.deepEqual([again.opened, new URL(again.url).port], [false, opened[1]]);
-  const session = await InspectorSession.connect(again.url);
-  const { result: pid } = await session.send('Runtime.evaluate', { expression: 'process.pid', returnByValue: true });
-  assert.equal(pid.value, child.pid);
-  await session.close();
-});
+    // Open already: found without a signal, the same inspector, and it is that process's.
+    const again = await inspectorOfProcess(child.pid!, { logger: quietLogger });
+    assert.deepEqual([again.opened, new URL(again.url).port], [false, opened[1]]);
+    const session = await InspectorSession.connect(again.url);
+    const { result: pid } = await session.send('Runtime.evaluate', { expression: 'process.pid', returnByValue: true });
+    assert.equal(pid.value, child.pid);
+    await session.close();
+    child.kill();
+  });
+}
 
 test('attach --pid to a process that does not exist, or is not Node: one sentence each, exit 2, nothing signalled', async () => {
   // Above the largest pid_max Linux allows (2^22).
