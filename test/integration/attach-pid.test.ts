@@ -89,6 +89,17 @@ for (const node of programNodes()) {
   });
 }
 
+test('an inspector SIGUSR1 opens on ::1 is found through /proc/net/tcp6', async (t) => {
+  const v6 = createServer().listen(0, '::1');
+  const [listening] = await Promise.race([once(v6, 'listening').then(() => [true]), once(v6, 'error').then(() => [false])]);
+  v6.close();
+  if (!listening) return t.skip('this machine has no IPv6 loopback');
+  const { child } = await start(process.execPath, ['--inspect-port=[::1]:0', program('idles.js')]);
+  const { url, opened } = await inspectorOfProcess(child.pid!, { logger: quietLogger });
+  assert.deepEqual([opened, new URL(url).hostname], [true, '[::1]']);
+  child.kill();
+});
+
 test('attach --pid to a process that does not exist, or is not Node: one sentence each, exit 2, nothing signalled', async () => {
   // Above the largest pid_max Linux allows (2^22).
   const none = leakscope('attach', '--pid', '4194305');
