@@ -2,16 +2,11 @@
 // soon as they show a leak; a flat program is never snapshotted.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunReport } from '../../src/analysis/report.ts';
-import { CLI, example, scratch } from '../helpers/paths.ts';
-
-function leakscope(...args: string[]) {
-  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 180_000 });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+import { leakscope } from '../helpers/cli.ts';
+import { example, scratch } from '../helpers/paths.ts';
 
 test('a leaking program: a baseline once memory has climbed for the window, spaced snapshots, and a leak report before the time is up', () => {
   const dir = scratch('watch-leak');
