@@ -20,7 +20,7 @@ export interface PidAttachOptions {
 
 export interface ProcessInspector {
   url: string;
-  /** Whether our SIGUSR1 opened it: it then stays open until the process exits (Node can't be told to close it from outside). */
+  /** Whether our SIGUSR1 opened it: it then stays open until the process exits (Node closes it only from inside the program). */
   opened: boolean;
 }
 
