@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { LeakscopeError, throwIfCancelled } from '../common/errors.ts';
 import type { Logger } from '../common/logger.ts';
 import { isLoopbackInspector } from './capture.ts';
-import { hostPort } from './endpoint.ts';
+import { hostPort, listTargets } from './endpoint.ts';
 import { catchesSignal, Listener, listenersOf, nodeOptionsOf, portHeldByAnother, ProcessInfo, readProcess, requireProc, sharesNamespace, statusField } from './proc.ts';
 import { InspectorSession } from './session.ts';
 
@@ -63,10 +63,10 @@ export function signalledAddress(argv: readonly string[], nodeOptions: string | 
 /** The ws:// URL of the Node inspector on host:port, or null when what listens there is none. */
 async function inspectorAt(host: string, port: number): Promise<string | null> {
   try {
-    const response = await fetch(`http://${hostPort(host, port)}/json/list`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
-    const targets = (await response.json()) as { type?: string; webSocketDebuggerUrl?: string }[];
+    const targets = await listTargets(host, port, PROBE_TIMEOUT_MS);
     return targets.find((t) => t.type === 'node')?.webSocketDebuggerUrl ?? null;
   } catch {
+    // One of the process's own servers, or a port that closed: not its inspector.
     return null;
   }
 }

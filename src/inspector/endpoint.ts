@@ -1,4 +1,3 @@
-import CDP from 'chrome-remote-interface';
 import { LeakscopeError } from '../common/errors.ts';
 import { isLoopbackInspector } from './capture.ts';
 
@@ -13,17 +12,36 @@ export async function resolveInspectorUrl(spec: string): Promise<string> {
   const host = match[1] ?? '127.0.0.1';
   const port = Number(match[2]);
   const address = hostPort(host, port);
-  let targets: CDP.Target[];
+  let targets: InspectorTarget[];
   try {
-    targets = await CDP.List({ host, port });
+    targets = await listTargets(host, port, LIST_TIMEOUT_MS);
   } catch (error) {
-    // A host that never answers times out with no message of its own.
-    const reason = (error as Error).message || ((error as NodeJS.ErrnoException).code ?? 'no answer within its timeout');
+    if (error instanceof LeakscopeError) throw error;
+    const cause = (error as Error & { cause?: NodeJS.ErrnoException }).cause;
+    const reason = cause?.code ?? (error as Error).message;
     throw new LeakscopeError('disconnected', `no Node inspector answers on ${address} (${reason}); ${howToInspect(address, port)}`, { cause: error });
   }
   const node = targets.find((t) => t.type === 'node') ?? targets[0];
   if (!node?.webSocketDebuggerUrl) throw new LeakscopeError('input', `the inspector on ${address} lists no debuggable target`);
   return node.webSocketDebuggerUrl;
+}
+
+export interface InspectorTarget {
+  type?: string;
+  webSocketDebuggerUrl?: string;
+}
+
+const LIST_TIMEOUT_MS = 10_000;
+
+/**
+ * What the inspector on host:port lists (GET /json/list). Throws fetch's error when nothing
+ * answers, and says so when what answers is no inspector (a web server's page, say).
+ */
+export async function listTargets(host: string, port: number, timeoutMs: number): Promise<InspectorTarget[]> {
+  const response = await fetch(`http://${hostPort(host, port)}/json/list`, { signal: AbortSignal.timeout(timeoutMs) });
+  const body: unknown = await response.json().catch(() => null);
+  if (!Array.isArray(body)) throw new LeakscopeError('input', `what answers on ${hostPort(host, port)} is not a Node inspector (its /json/list is no list of targets)`);
+  return body as InspectorTarget[];
 }
 
 /** `host:port`, with an IPv6 host in brackets. */

@@ -3,6 +3,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { analyzeSnapshots } from '../../src/analysis/analyze.ts';
@@ -37,6 +39,17 @@ test('the inspector listens on 127.0.0.1 only, and is found by port or host:port
   });
   await assert.rejects(resolveInspectorUrl('127.0.0.1:1'), /no Node inspector answers on 127\.0\.0\.1:1/);
   await assert.rejects(resolveInspectorUrl('not an address'), /is not an inspector address/);
+});
+
+test('a port where a web server answers is said not to be an inspector (it used to crash the host)', async () => {
+  const server = createServer((_request, response) => response.end('<!DOCTYPE html><title>app</title>'));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  try {
+    await assert.rejects(resolveInspectorUrl(String(port)), (error: Error) => error.message === `what answers on 127.0.0.1:${port} is not a Node inspector (its /json/list is no list of targets)`);
+  } finally {
+    server.close();
+  }
 });
 
 const METHODS: CaptureMethod[] = ['stream', 'write'];

@@ -23,7 +23,9 @@ test('a leaking program: a baseline once memory has climbed for the window, spac
   // The first after a full window of readings, then at least the interval apart.
   const [first, ...rest] = report.run.snapshotTimesMs;
   assert.ok(first >= 6000, `first snapshot at ${first} ms`);
-  rest.forEach((t, k) => assert.ok(t - report.run.snapshotTimesMs[k] >= 3000, `snapshots at ${report.run.snapshotTimesMs}`));
+  // Snapshots start at least `every` apart; their times are when each ended, which a shorter
+  // capture brings a little closer.
+  rest.forEach((t, k) => assert.ok(t - report.run.snapshotTimesMs[k] >= 2500, `snapshots at ${report.run.snapshotTimesMs}`));
   assert.ok(report.run.durationMs < 60_000, `the report came once there was a verdict, after ${report.run.durationMs} ms`);
   assert.equal(report.run.exitedEarly, null, 'the program was stopped by the watch, not ended on its own');
 });
