@@ -305,9 +305,11 @@ export async function runAndAnalyze(options: RunOptions, scheduleFor?: ScheduleF
       const schedule = scheduleFor?.(watched, gone) ?? spread(options, watched, Math.max(1000, options.durationMs / 4), gone);
       observation = await observe(watched, new LiveAnalysis(client, options.top, options.signal), options, outDir, schedule, () => ended);
     } finally {
+      // A program that is ending on its own gets a moment to do so before being stopped: one
+      // that exited, or whose inspector went away (a crash can take seconds to end the process).
+      const ending = ended || session.isClosed;
       await session.close();
-      // A program that is ending on its own gets a moment to do so before being stopped.
-      if (ended) await Promise.race([target.exited, sleep(2000)]);
+      if (ending) await Promise.race([target.exited, sleep(5000)]);
       endedItself = ended;
       await target.stop();
     }

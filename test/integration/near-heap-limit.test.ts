@@ -27,7 +27,7 @@ test('a program that runs out of heap: the snapshot V8 wrote near the heap limit
   assert.equal(run.status, 0, run.stderr);
   assert.match(run.stderr, /runs-out-of-heap\.js neared its heap limit: V8 wrote a snapshot then, analysed with the others/);
   const report = JSON.parse(readFileSync(json, 'utf8')) as RunReport;
-  assert.match(report.run.exitedEarly ?? '', /SIGABRT|exit code 134/, 'it crashed later, at the limit Node raised for the snapshot');
+  assert.match(report.run.exitedEarly ?? '', /SIGABRT|exit code 134/, `it crashed later, at the limit Node raised for the snapshot:\n${run.stderr}`);
   const files = report.snapshots.map((s) => s.file);
   const near = files.findIndex((f) => f.endsWith('/near-heap-limit.heapsnapshot'));
   assert.ok(near >= 0 && files.length >= 2, `snapshots: ${files.join(', ')}`);
