@@ -10,6 +10,12 @@ export interface SamplerOptions {
   logger: Logger;
 }
 
+/**
+ * How long after a capture readings are still marked as the capture's: the program's rss
+ * keeps moving for a moment after V8 has written a snapshot, as the allocator hands back part of what it took.
+ */
+export const CAPTURE_SETTLE_MS = 1000;
+
 const READ_MEMORY = 'JSON.stringify(process.memoryUsage())';
 
 /** Polls the target's memory over the inspector, on a timer that never keeps the host alive. */
@@ -19,6 +25,9 @@ export class MemorySampler {
   private readonly started = Date.now();
   private lastGc = Date.now();
   private inFlight = false;
+  /** Captures under way, and until when (on the samples' clock) the last one's readings are marked. */
+  private capturing = 0;
+  private settledAtMs = 0;
 
   constructor(
     private readonly session: InspectorSession,
@@ -35,6 +44,17 @@ export class MemorySampler {
   /** Milliseconds since sampling started: the clock of every sample. */
   elapsedMs(): number {
     return Date.now() - this.started;
+  }
+
+  /** Runs a capture; the readings taken while it runs, and for a moment after, are marked as its. */
+  async duringCapture<T>(capture: () => Promise<T>): Promise<T> {
+    this.capturing++;
+    try {
+      return await capture();
+    } finally {
+      this.capturing--;
+      this.settledAtMs = this.elapsedMs() + CAPTURE_SETTLE_MS;
+    }
   }
 
   stop(): void {
@@ -58,6 +78,9 @@ export class MemorySampler {
         arrayBuffers: usage.arrayBuffers,
         afterGc,
       };
+      // Judged when the answer comes: V8 writing a snapshot holds the program's thread, so a
+      // reading asked for just before a capture is answered after it, and is the capture's too.
+      if (this.capturing > 0 || sample.timeMs < this.settledAtMs) sample.capture = true;
       this.samples.push(sample);
       this.options.onSample?.(sample);
       return sample;
