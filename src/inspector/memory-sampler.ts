@@ -1,3 +1,4 @@
+import { Readings } from '../analysis/readings.ts';
 import type { MemorySample } from '../analysis/report.ts';
 import type { Logger } from '../common/logger.ts';
 import { DisconnectedError, InspectorSession } from './session.ts';
@@ -20,7 +21,8 @@ const READ_MEMORY = 'JSON.stringify(process.memoryUsage())';
 
 /** Polls the target's memory over the inspector, on a timer that never keeps the host alive. */
 export class MemorySampler {
-  readonly samples: MemorySample[] = [];
+  /** Every reading, in bounded memory however long the watch (older ones downsampled). */
+  readonly readings = new Readings();
   private timer: NodeJS.Timeout | null = null;
   private readonly started = Date.now();
   private lastGc = Date.now();
@@ -44,6 +46,11 @@ export class MemorySampler {
   /** Milliseconds since sampling started: the clock of every sample. */
   elapsedMs(): number {
     return Date.now() - this.started;
+  }
+
+  /** The whole watch, oldest first: see `Readings` for what is kept of older readings. */
+  get samples(): MemorySample[] {
+    return this.readings.toArray();
   }
 
   /** Runs a capture; the readings taken while it runs, and for a moment after, are marked as its. */
@@ -81,7 +88,7 @@ export class MemorySampler {
       // Judged when the answer comes: V8 writing a snapshot holds the program's thread, so a
       // reading asked for just before a capture is answered after it, and is the capture's too.
       if (this.capturing > 0 || sample.timeMs < this.settledAtMs) sample.capture = true;
-      this.samples.push(sample);
+      this.readings.push(sample);
       this.options.onSample?.(sample);
       return sample;
     } catch (error) {
