@@ -16,20 +16,25 @@ function bucketOf(sample: MemorySample): Bucket {
   return { count: 1, afterGc: sample.afterGc ? sample : null, low: sample, high: sample, capture: sample.capture ? sample : null };
 }
 
-/** `a` and the bucket right after it, as one; the earlier reading wins each slot unless the later one fits it better. */
+/** Of two post-GC readings, the earlier, unless only the later one is outside a capture. */
+function postGc(a: MemorySample | null, b: MemorySample | null): MemorySample | null {
+  return !a || (a.capture && b && !b.capture) ? b : a;
+}
+
+/** `a` and the bucket right after it, as one. */
 function merge(a: Bucket, b: Bucket): Bucket {
-  const afterGc = a.afterGc && !(a.afterGc.capture && b.afterGc && !b.afterGc.capture) ? a.afterGc : b.afterGc;
   return {
     count: a.count + b.count,
-    afterGc,
+    afterGc: postGc(a.afterGc, b.afterGc),
     low: b.low.heapUsed < a.low.heapUsed ? b.low : a.low,
     high: b.high.heapUsed > a.high.heapUsed ? b.high : a.high,
     capture: a.capture ?? b.capture,
   };
 }
 
-export const RECENT_READINGS = 1000;
-export const HISTORY_BUCKETS = 600;
+/** Eight minutes at the default 500 ms; about 3,400 readings in all. */
+const RECENT_READINGS = 1000;
+const HISTORY_BUCKETS = 600;
 
 /**
  * The memory readings of a watch of any length, in bounded memory: the newest at full
