@@ -177,6 +177,11 @@ export interface MemorySample {
   arrayBuffers: number;
   /** Taken right after a full GC: what is really held, not garbage not yet collected. */
   afterGc: boolean;
+  /**
+   * Taken while a heap snapshot was written or the program settled after it: writing one
+   * costs the program native memory (rss) that is Leakscope's, not the program's. Absent otherwise.
+   */
+  capture?: true;
 }
 
 /** Bytes a function allocated, as V8's sampling heap profiler saw them, per second of sampling. */

@@ -13,6 +13,7 @@ export interface Trend {
   noise: number;
   /** Median of the values. */
   level: number;
+  /** Points the slope is drawn from (those in stretches of two or more). */
   points: number;
 }
 
@@ -29,20 +30,35 @@ function median(values: number[]): number {
  * O(n²) pairs: callers pass at most a few hundred points.
  */
 export function trendOf(points: Point[]): Trend {
-  const n = points.length;
-  if (n < 2) return { slope: 0, rise: 0, noise: 0, level: n ? points[0].v : 0, points: n };
+  return trendWithin([points]);
+}
+
+/**
+ * The trend of a series cut into stretches, each offset from the others by a step that is
+ * not growth (the series' memory jumps between them): Theil–Sen over pairs of points of the
+ * same stretch only, as Sen's slope for seasonal data pairs within a season. Each stretch has
+ * its own intercept; a stretch of one point adds to the level only. `rise` is over the whole
+ * span, first point to last.
+ */
+export function trendWithin(stretches: Point[][]): Trend {
+  const all = stretches.flat();
+  const paired = stretches.filter((s) => s.length >= 2);
   const slopes: number[] = [];
-  for (let i = 0; i < n; i++) {
-    for (let j = i + 1; j < n; j++) {
-      const dt = points[j].t - points[i].t;
-      if (dt > 0) slopes.push((points[j].v - points[i].v) / dt);
+  for (const points of paired) {
+    for (let i = 0; i < points.length; i++) {
+      for (let j = i + 1; j < points.length; j++) {
+        const dt = points[j].t - points[i].t;
+        if (dt > 0) slopes.push((points[j].v - points[i].v) / dt);
+      }
     }
   }
   const slope = median(slopes);
-  const intercept = median(points.map((p) => p.v - slope * p.t));
-  const noise = median(points.map((p) => Math.abs(p.v - (intercept + slope * p.t))));
-  const span = points[n - 1].t - points[0].t;
-  return { slope, rise: slope * span, noise, level: median(points.map((p) => p.v)), points: n };
+  const residuals = paired.flatMap((points) => {
+    const intercept = median(points.map((p) => p.v - slope * p.t));
+    return points.map((p) => Math.abs(p.v - (intercept + slope * p.t)));
+  });
+  const span = all.length ? all[all.length - 1].t - all[0].t : 0;
+  return { slope, rise: slope * span, noise: median(residuals), level: median(all.map((p) => p.v)), points: residuals.length };
 }
 
 /** Evenly thins a long series to at most `max` points, keeping the first and the last. */

@@ -1,6 +1,6 @@
 import type { AnalysisReport, MemorySample, Verdict } from './report.ts';
 import { formatBytes, formatPerMinute } from '../present/units.ts';
-import { isGrowing, thin, trendOf, Trend } from './trend.ts';
+import { isGrowing, Point, thin, trendOf, trendWithin, Trend } from './trend.ts';
 
 /** Memory over a run, after GC, and the verdict that weighs it with the snapshots. */
 export interface MemoryFindings {
@@ -21,8 +21,46 @@ const MIN_RISE_SHARE = 0.05;
 /** Theil–Sen is O(n²): a few hundred points are plenty for a trend. */
 const MAX_TREND_POINTS = 300;
 
-function trendOfField(samples: MemorySample[], field: 'heapUsed' | 'external' | 'rss'): Trend {
-  return trendOf(thin(samples, MAX_TREND_POINTS).map((s) => ({ t: s.timeMs / 1000, v: s[field] })));
+/**
+ * Over the whole run, captures included: a snapshot collects garbage first and leaves the
+ * heap as it was, and it moves external memory by next to nothing (+0.2 MB measured around
+ * a 300 MB heap's capture, under the 1 MB floor), so the readings around it count here.
+ */
+function postGcTrend(samples: MemorySample[], fromMs: number, field: 'heapUsed' | 'external'): Trend {
+  const settled = samples.filter((s) => s.afterGc && s.timeMs >= fromMs);
+  return trendOf(thin(settled, MAX_TREND_POINTS).map((s) => ({ t: s.timeMs / 1000, v: s[field] })));
+}
+
+/**
+ * For rss a capture is a step, not growth: V8 builds the snapshot in the program's native
+ * memory and the allocator keeps most of it (measured: rss 365 MB → 2.4 GB at a 300 MB heap's
+ * first capture, and there it stayed). The slope is read within the stretches between
+ * captures only (readings marked as a capture's left out), so no step counts, while growth of
+ * the program's own shows in every stretch. Removing each step as measured instead would also
+ * remove what the program grew while the capture ran (tens of seconds for a big heap), and
+ * rest on the two readings around it. The price: a run whose captures leave under two post-GC
+ * readings between them has no rss trend; and native growth first fills the pages a capture
+ * freed, so it shows in rss only once it outgrows them (Buffers at 6.4 MB/s left rss flat for
+ * 4.5 s after each capture) — ArrayBuffers and Buffers show in `external` all along.
+ */
+function rssTrend(samples: MemorySample[], fromMs: number): Trend {
+  const settled: Array<{ stretch: number; point: Point }> = [];
+  let stretch = 0;
+  let previousMarked = false;
+  for (const s of samples) {
+    // A capture's reading is a stretch of its own (its value counts in the level, in no
+    // slope), and the readings after it start a new one.
+    if (s.capture || previousMarked) stretch++;
+    previousMarked = s.capture === true;
+    if (s.afterGc && s.timeMs >= fromMs) settled.push({ stretch, point: { t: s.timeMs / 1000, v: s.rss } });
+  }
+  const stretches = new Map<number, Point[]>();
+  for (const { stretch, point } of thin(settled, MAX_TREND_POINTS)) {
+    const points = stretches.get(stretch);
+    if (points) points.push(point);
+    else stretches.set(stretch, [point]);
+  }
+  return trendWithin([...stretches.values()]);
 }
 
 function grows(trend: Trend): boolean {
@@ -34,10 +72,9 @@ function grows(trend: Trend): boolean {
  * holds; the rest is garbage not yet collected. Readings before `fromMs` (warm-up) are left out.
  */
 export function memoryFindings(samples: MemorySample[], fromMs: number): MemoryFindings {
-  const settled = samples.filter((s) => s.afterGc && s.timeMs >= fromMs);
-  const heap = trendOfField(settled, 'heapUsed');
-  const external = trendOfField(settled, 'external');
-  const rss = trendOfField(settled, 'rss');
+  const heap = postGcTrend(samples, fromMs, 'heapUsed');
+  const external = postGcTrend(samples, fromMs, 'external');
+  const rss = rssTrend(samples, fromMs);
   return { heap, external, rss, heapGrows: grows(heap), externalGrows: grows(external), rssGrows: grows(rss) };
 }
 
@@ -59,8 +96,8 @@ export function runVerdict(report: AnalysisReport, memory: MemoryFindings): { ve
       `memory outside the JS heap climbs (${perMinute(memory.external)} of ArrayBuffers/Buffers, rss ${perMinute(memory.rss)}) while the JS heap is flat`,
     );
   } else if (memory.rssGrows && !memory.heapGrows && !memory.externalGrows) {
-    // Snapshots themselves make the target's allocator grow, and it rarely gives pages back:
-    // rss alone is a lead, not evidence.
+    // The allocator rarely gives pages back, so rss alone is a lead, not evidence (the steps
+    // of our own captures are left out already).
     notes.push(`rss climbs (${perMinute(memory.rss)}) while the JS heap and its buffers are flat: native memory outside V8, or the allocator keeping freed pages — watch it over a longer run`);
   }
   if (report.verdict === 'leak') return { verdict: 'leak', reason: `${report.verdictReason}; ${heap}`, notes };

@@ -3,8 +3,9 @@
 // posts 'ready' and gets everything back in one 'session' (+ 'suspects', + 'ended').
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import { Readings } from '../analysis/readings.ts';
 import type { MemorySample } from '../analysis/report.ts';
-import { type FromWebview, MAX_SAMPLES, type SnapshotMarker, type SuspectSeries, type ToWebview } from '../webview/protocol.ts';
+import { type FromWebview, type SnapshotMarker, type SuspectSeries, type ToWebview } from '../webview/protocol.ts';
 
 export class MemoryPanel implements vscode.WebviewViewProvider, vscode.Disposable {
   static readonly viewId = 'leakscope.memory';
@@ -16,7 +17,7 @@ export class MemoryPanel implements vscode.WebviewViewProvider, vscode.Disposabl
   private view: vscode.WebviewView | undefined;
   private viewListeners: vscode.Disposable[] = [];
   private name: string | null = null;
-  private samples: MemorySample[] = [];
+  private samples = new Readings();
   private markers: SnapshotMarker[] = [];
   private snapshotTimesMs: number[] = [];
   private series: SuspectSeries[] = [];
@@ -43,16 +44,16 @@ export class MemoryPanel implements vscode.WebviewViewProvider, vscode.Disposabl
   /** Replaces everything shown: a new session, or another one selected. Clears suspects and 'ended'; name null: no session. */
   showSession(name: string | null, samples: MemorySample[], markers: SnapshotMarker[]): void {
     this.name = name;
-    this.samples = samples.slice(-MAX_SAMPLES);
+    this.samples = Readings.of(samples);
     this.markers = [...markers];
     this.snapshotTimesMs = [];
     this.series = [];
     this.endedMessage = null;
-    this.post({ type: 'session', name, samples: this.samples, markers: this.markers });
+    this.post({ type: 'session', name, samples: this.samples.toArray(), markers: this.markers });
   }
 
   addSamples(samples: MemorySample[]): void {
-    this.samples = this.samples.concat(samples).slice(-MAX_SAMPLES);
+    for (const sample of samples) this.samples.push(sample);
     this.post({ type: 'samples', samples });
   }
 
@@ -85,7 +86,7 @@ export class MemoryPanel implements vscode.WebviewViewProvider, vscode.Disposabl
   }
 
   private sendState(): void {
-    this.post({ type: 'session', name: this.name, samples: this.samples, markers: this.markers });
+    this.post({ type: 'session', name: this.name, samples: this.samples.toArray(), markers: this.markers });
     this.post({ type: 'suspects', snapshotTimesMs: this.snapshotTimesMs, series: this.series });
     if (this.endedMessage !== null) this.post({ type: 'ended', message: this.endedMessage });
   }

@@ -20,10 +20,9 @@ export class MemoryStatus implements vscode.Disposable {
 
   private update(): void {
     const process = this.processes.active();
-    const samples = process?.target.memory.samples ?? [];
-    const last = samples[samples.length - 1];
+    const last = process?.target.memory.readings.last;
     if (!process || !last) return void this.item.hide();
-    const recent = samples.slice(-TREND_WINDOW).map((s) => ({ t: s.timeMs / 60_000, v: s.heapUsed }));
+    const recent = process.target.memory.readings.latest(TREND_WINDOW).map((s) => ({ t: s.timeMs / 60_000, v: s.heapUsed }));
     const perMinute = trendOf(recent).slope;
     const arrow = Math.abs(perMinute) < 64 * 1024 ? '→' : perMinute > 0 ? '↑' : '↓';
     const trend = arrow === '→' ? 'flat' : formatPerMinute(perMinute / 60);

@@ -140,7 +140,7 @@ export class LiveTarget {
   async capture(file: string, options: CaptureOptions = {}): Promise<CapturedSnapshot> {
     const idsRestarted = await this.recoverFromReset();
     await this.allocations?.stop().catch((error: unknown) => this.turnedOff('allocation sampling', error));
-    const path = await this.snapshotter.capture(file, options);
+    const path = await this.memory.duringCapture(() => this.snapshotter.capture(file, options));
     const timeMs = this.now();
     this.captures++;
     // V8 follows objects as the GC moves them only once it has taken a snapshot: read the probe after.
@@ -148,7 +148,8 @@ export class LiveTarget {
       this.options.logger.warn('could not read the global object\'s id: a reset of V8\'s ids will go unnoticed until the next snapshot', error);
       return null;
     });
-    // The snapshot collected garbage first: the reading right after it is a post-GC point.
+    // The snapshot collected garbage first: the reading right after it is a post-GC point of
+    // the heap (its rss is still the capture's, and marked so).
     await this.memory.sample(true);
     await this.sampleAllocations();
     return { file: path, timeMs, epoch: this.epoch, idsRestarted };

@@ -8,13 +8,10 @@ export { formatBytes };
 /** uPlot's data layout (x first, then one array per series), without importing uPlot's DOM types. */
 export type Columns = [number[], ...Array<Array<number | null>>];
 
-/** `list` then `added`, keeping only the newest `cap` items. */
-export function appendCapped<T>(list: readonly T[], added: readonly T[], cap: number): T[] {
-  const all = list.concat(added);
-  return all.length > cap ? all.slice(all.length - cap) : all;
-}
-
-/** Seconds since start; heapUsed, heapTotal, rss, external; then heapUsed only where read after a GC (dots). */
+/**
+ * Seconds since start; heapUsed, heapTotal, rss, external; then heapUsed only where read after
+ * a GC, and rss only where read around a heap capture (dots: that rss is partly the capture's).
+ */
 export function liveColumns(samples: readonly MemorySample[]): Columns {
   return [
     samples.map((s) => s.timeMs / 1000),
@@ -23,6 +20,7 @@ export function liveColumns(samples: readonly MemorySample[]): Columns {
     samples.map((s) => s.rss),
     samples.map((s) => s.external),
     samples.map((s) => (s.afterGc ? s.heapUsed : null)),
+    samples.map((s) => (s.capture ? s.rss : null)),
   ];
 }
 

@@ -3,9 +3,8 @@
 // text (textContent, and uPlot's string series labels, which it sets with textContent too).
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { MemorySample } from '../analysis/report.ts';
+import { Readings } from '../analysis/readings.ts';
 import {
-  appendCapped,
   BYTE_INCRS,
   byteTicks,
   type Columns,
@@ -17,14 +16,14 @@ import {
   SECOND_INCRS,
   suspectColumns,
 } from './memory-chart.ts';
-import { type FromWebview, MAX_SAMPLES, type SnapshotMarker, type SuspectSeries, type ToWebview } from './protocol.ts';
+import { type FromWebview, type SnapshotMarker, type SuspectSeries, type ToWebview } from './protocol.ts';
 
 declare function acquireVsCodeApi(): { postMessage(message: FromWebview): void };
 const vscode = acquireVsCodeApi();
 
 const state = {
   name: null as string | null,
-  samples: [] as MemorySample[],
+  samples: new Readings(),
   markers: [] as SnapshotMarker[],
   snapshotTimesMs: [] as number[],
   suspects: [] as SuspectSeries[],
@@ -194,6 +193,8 @@ function liveOptions(): Omit<uPlot.Options, 'width' | 'height' | 'legend'> {
       line('External', theme.green),
       // Dots only: heapUsed where the reading followed a full GC.
       { label: 'After GC', stroke: theme.blue, paths: () => null, points: { show: true, size: 5, fill: theme.blue }, value: bytesValue },
+      // Hollow dots over the RSS line: readings around a capture, left out of the rss trend.
+      { label: 'During capture', stroke: theme.yellow, paths: () => null, points: { show: true, size: 7, fill: 'transparent' }, value: bytesValue },
     ],
     hooks: { draw: [drawMarkers] },
   };
@@ -221,12 +222,13 @@ function renderHeader(): void {
 }
 
 function renderLive(): void {
-  if (state.samples.length === 0) {
+  const samples = state.samples.toArray();
+  if (samples.length === 0) {
     live.showEmpty(state.name === null ? 'Start debugging a Node program to see its memory' : 'Waiting for the first memory reading…');
   } else if (live.chart) {
-    live.chart.setData(liveColumns(state.samples) as uPlot.AlignedData);
+    live.chart.setData(liveColumns(samples) as uPlot.AlignedData);
   } else {
-    live.create(liveOptions(), liveColumns(state.samples));
+    live.create(liveOptions(), liveColumns(samples));
   }
 }
 
@@ -247,11 +249,11 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
   const msg = event.data;
   switch (msg.type) {
     case 'session':
-      Object.assign(state, { name: msg.name, samples: msg.samples.slice(-MAX_SAMPLES), markers: msg.markers, snapshotTimesMs: [], suspects: [], ended: null });
+      Object.assign(state, { name: msg.name, samples: Readings.of(msg.samples), markers: msg.markers, snapshotTimesMs: [], suspects: [], ended: null });
       renderAll();
       break;
     case 'samples':
-      state.samples = appendCapped(state.samples, msg.samples, MAX_SAMPLES);
+      for (const sample of msg.samples) state.samples.push(sample);
       renderLive();
       break;
     case 'marker':

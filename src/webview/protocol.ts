@@ -2,9 +2,6 @@
 // panel (src/webview/panel.ts). Both sides import this file: no DOM, no vscode.
 import type { MemorySample } from '../analysis/report.ts';
 
-/** Live samples the panel keeps (and the host resends on 'ready'): an hour at one a second. */
-export const MAX_SAMPLES = 3600;
-
 /** A heap snapshot, drawn as a vertical line on the live chart. */
 export interface SnapshotMarker {
   /** On the samples' clock (`MemorySample.timeMs`). */
@@ -20,7 +17,10 @@ export interface SuspectSeries {
 }
 
 export type ToWebview =
-  /** The full state, replacing everything (also clears suspects and 'ended'); name null: no debug session. */
+  /**
+   * The full state, replacing everything (also clears suspects and 'ended'); name null: no
+   * debug session. `samples` is the whole session, older readings downsampled (`Readings`).
+   */
   | { type: 'session'; name: string | null; samples: MemorySample[]; markers: SnapshotMarker[] }
   /** New live samples, about one a second. */
   | { type: 'samples'; samples: MemorySample[] }

@@ -5,7 +5,6 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { MemorySample } from '../../src/analysis/report.ts';
 import {
-  appendCapped,
   byteTicks,
   formatSeconds,
   liveColumns,
@@ -25,26 +24,19 @@ const sample = (timeMs: number, heapUsed: number, afterGc = false): MemorySample
   afterGc,
 });
 
-test('capping keeps the newest samples, in order, without touching the input', () => {
-  const old = [sample(0, 1), sample(1000, 2), sample(2000, 3)];
-  const kept = appendCapped(old, [sample(3000, 4), sample(4000, 5)], 3);
-  assert.deepEqual(kept.map((s) => s.timeMs), [2000, 3000, 4000]);
-  assert.equal(old.length, 3);
-  assert.deepEqual(appendCapped(old, [sample(3000, 4)], 10).map((s) => s.heapUsed), [1, 2, 3, 4]);
-});
-
-test('live columns: seconds on x, one column per measure, GC readings only in the dots column', () => {
-  const [x, heapUsed, heapTotal, rss, external, afterGc] = liveColumns([sample(0, 10), sample(1500, 20, true), sample(3000, 30)]);
+test('live columns: seconds on x, one column per measure, GC and capture readings only in their dots columns', () => {
+  const [x, heapUsed, heapTotal, rss, external, afterGc, capture] = liveColumns([sample(0, 10), sample(1500, 20, true), { ...sample(3000, 30), capture: true }]);
   assert.deepEqual(x, [0, 1.5, 3]);
   assert.deepEqual(heapUsed, [10, 20, 30]);
   assert.deepEqual(heapTotal, [20, 40, 60]);
   assert.deepEqual(rss, [40, 80, 120]);
   assert.deepEqual(external, [100, 100, 100]);
   assert.deepEqual(afterGc, [null, 20, null]);
+  assert.deepEqual(capture, [null, null, 120]);
 });
 
 test('markers sit at the x of the sample taken at the same time, and only inside the shown range', () => {
-  const samples = appendCapped([], [0, 1000, 2000, 3000, 4000].map((t) => sample(t, t)), 3);
+  const samples = [2000, 3000, 4000].map((t) => sample(t, t));
   const [x] = liveColumns(samples);
   const markers = [
     { timeMs: 1000, label: '#1' }, // before the oldest kept sample: scrolled off
