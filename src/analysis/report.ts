@@ -193,6 +193,14 @@ export interface AllocationSite extends SourceRef {
   inuseBytesPerSec: number;
 }
 
+/** A memory trend as the reports show it. */
+export interface MemoryTrend {
+  /** null when too few readings to draw a line (rss: fewer than two post-GC readings between two captures). */
+  slopeBytesPerSec: number | null;
+  levelBytes: number;
+  grows: boolean;
+}
+
 /** `leakscope run`: the analysis of the snapshots, plus the run that produced them. */
 export interface SnapshotTiming {
   /** null for the snapshot V8 wrote itself near the heap limit (no capture of ours). */
@@ -228,8 +236,8 @@ export interface RunReport extends AnalysisReport {
     groups: Array<{ type: string; frames: string[]; location: SourceRef | null; counts: number[] }>;
   };
   memory: {
-    heap: { slopeBytesPerSec: number; levelBytes: number; grows: boolean };
-    external: { slopeBytesPerSec: number; levelBytes: number; grows: boolean };
-    rss: { slopeBytesPerSec: number; levelBytes: number; grows: boolean };
+    heap: MemoryTrend;
+    external: MemoryTrend;
+    rss: MemoryTrend;
   };
 }

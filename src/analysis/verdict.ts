@@ -1,4 +1,4 @@
-import type { AnalysisReport, MemorySample, Verdict } from './report.ts';
+import type { AnalysisReport, MemorySample, MemoryTrend, RunReport, Verdict } from './report.ts';
 import { formatBytes, formatPerMinute } from '../present/units.ts';
 import { isGrowing, Point, thin, trendOf, trendWithin, Trend } from './trend.ts';
 
@@ -61,6 +61,12 @@ function rssTrend(samples: MemorySample[], fromMs: number): Trend {
     else stretches.set(stretch, [point]);
   }
   return trendWithin([...stretches.values()]);
+}
+
+/** The trends as the run's report shows them: no slope where no line could be drawn. */
+export function reportedTrends(memory: MemoryFindings): RunReport['memory'] {
+  const shown = (t: Trend, grows: boolean): MemoryTrend => ({ slopeBytesPerSec: t.points >= 2 ? t.slope : null, levelBytes: t.level, grows });
+  return { heap: shown(memory.heap, memory.heapGrows), external: shown(memory.external, memory.externalGrows), rss: shown(memory.rss, memory.rssGrows) };
 }
 
 function grows(trend: Trend): boolean {

@@ -6,7 +6,7 @@ import { excerptAround, Listing, listingTitle, listTopSite, marginText } from '.
 import { formatFile, formatPlace } from '../present/places.ts';
 import { timelineBars } from '../present/timeline.ts';
 import { growthText, insideText, nowText, VERDICT_STAMP } from '../present/suspects.ts';
-import { formatBytes, formatCount, formatCountDelta, formatDelta, formatPercent, formatPerMinute, formatSeconds, niceStep } from '../present/units.ts';
+import { formatBytes, formatCount, formatCountDelta, formatDelta, formatPercent, formatSeconds, formatTrend, niceStep } from '../present/units.ts';
 
 // One self-contained HTML file for `leakscope run`: no scripts, no network, every string from
 // the heap or the program escaped. The CSP below forbids everything the page does not need, so
@@ -285,7 +285,7 @@ export function formatHtmlReport(report: RunReport, cwd = process.cwd()): string
   const memoryRow = (label: string, t: RunReport['memory']['heap']) => [
     label,
     formatBytes(t.levelBytes),
-    formatPerMinute(t.slopeBytesPerSec),
+    formatTrend(t.slopeBytesPerSec),
     t.grows ? 'grows' : '—',
   ];
   let sum = 0;

@@ -6,10 +6,10 @@ import { AnalysisClient } from '../analysis/client.ts';
 import { errorKind, errorMessage, LeakscopeError } from '../common/errors.ts';
 import type { Logger } from '../common/logger.ts';
 import type { AllocationSite, AnalysisReport, MemorySample, RunReport } from '../analysis/report.ts';
-import { formatBytes, formatPerMinute } from '../present/units.ts';
+import { formatBytes, formatTrend } from '../present/units.ts';
 import { formatPlace } from '../present/places.ts';
 import { SourceMaps } from '../analysis/source-maps.ts';
-import { memoryFindings, runVerdict } from '../analysis/verdict.ts';
+import { memoryFindings, reportedTrends, runVerdict } from '../analysis/verdict.ts';
 import { AsyncDump, AsyncGroup, frameLocation } from '../inspector/async-tracker.ts';
 import { resolveInspectorUrl } from '../inspector/endpoint.ts';
 import { describeExit, ExitStatus, launchInspected, LaunchedProgram } from '../inspector/launch.ts';
@@ -245,7 +245,6 @@ async function analyzeWatch(observation: Observation, run: Omit<RunReport['run']
     const { verdict, reason, notes } = runVerdict(report, memory);
     const allocationSites = observation.sites.map((site) => maps.resolve(site));
     const asyncResources = asyncGroups(observation.dumps, maps);
-    const trend = (t: typeof memory.heap, grows: boolean) => ({ slopeBytesPerSec: t.slope, levelBytes: t.level, grows });
     return {
       ...report,
       verdict,
@@ -254,11 +253,7 @@ async function analyzeWatch(observation: Observation, run: Omit<RunReport['run']
       samples: observation.samples,
       allocationSites,
       asyncResources,
-      memory: {
-        heap: trend(memory.heap, memory.heapGrows),
-        external: trend(memory.external, memory.externalGrows),
-        rss: trend(memory.rss, memory.rssGrows),
-      },
+      memory: reportedTrends(memory),
       notes: [...new Set([...observation.skipped, ...observation.turnedOff, ...nearHeapLimitNote(observation), ...report.notes, ...maps.notes(), ...notes])],
     };
   } finally {
@@ -413,7 +408,7 @@ function disconnected(session: InspectorSession): Promise<void> {
 /** The memory lines of the text report, after the verdict. */
 export function formatMemory(report: RunReport): string {
   const line = (label: string, t: RunReport['memory']['heap']) =>
-    `  ${label.padEnd(9)} ${formatBytes(t.levelBytes).padStart(9)}  ${formatPerMinute(t.slopeBytesPerSec)}${t.grows ? '  ← grows' : ''}`;
+    `  ${label.padEnd(9)} ${formatBytes(t.levelBytes).padStart(9)}  ${formatTrend(t.slopeBytesPerSec)}${t.grows ? '  ← grows' : ''}`;
   const out = [
     `Memory after GC over ${(report.run.durationMs / 1000).toFixed(0)} s (${report.samples.filter((s) => s.afterGc).length} post-GC readings, ${report.samples.length} in all):`,
     line('heapUsed', report.memory.heap),

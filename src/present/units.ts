@@ -23,6 +23,11 @@ export function formatPerMinute(bytesPerSec: number): string {
   return `${formatDelta(bytesPerSec * 60)}/min`;
 }
 
+/** A trend per minute, or that there is none (too few readings to draw a line). */
+export function formatTrend(bytesPerSec: number | null): string {
+  return bytesPerSec === null ? 'no trend' : formatPerMinute(bytesPerSec);
+}
+
 /** 0.5 s, 9.5 s, 12 s: a time since some start, from milliseconds. */
 export function formatSeconds(ms: number): string {
   return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeSnapshots } from '../../src/analysis/analyze.ts';
 import type { AnalysisReport, MemorySample, RunReport } from '../../src/analysis/report.ts';
-import { memoryFindings, runVerdict } from '../../src/analysis/verdict.ts';
+import { memoryFindings, reportedTrends, runVerdict } from '../../src/analysis/verdict.ts';
 import { formatHtmlReport } from '../../src/cli/html-report.ts';
 import { formatTextReport } from '../../src/cli/text-report.ts';
 import { buildSnapshot, TestNode } from '../helpers/snapshot-builder.ts';
@@ -118,7 +118,6 @@ test('the HTML report of a run', async () => {
   // As `leakscope run` puts them together: the verdict weighs the snapshots and memory after GC.
   const memory = memoryFindings(samples, 1_000);
   const { verdict, reason, notes } = runVerdict(analysis, memory);
-  const trend = (t: typeof memory.heap, grows: boolean) => ({ slopeBytesPerSec: t.slope, levelBytes: t.level, grows });
   const report: RunReport = {
     ...analysis,
     verdict,
@@ -138,7 +137,7 @@ test('the HTML report of a run', async () => {
     samples,
     allocationSites: [{ functionName: 'handleRequest', file: PROGRAM, line: 6, column: 23, url: `file://${PROGRAM}`, allocBytesPerSec: 61_440, inuseBytesPerSec: 56_000 }],
     asyncResources: { active: { Timeout: 1 }, groups: [] },
-    memory: { heap: trend(memory.heap, memory.heapGrows), external: trend(memory.external, memory.externalGrows), rss: trend(memory.rss, memory.rssGrows) },
+    memory: reportedTrends(memory),
     notes,
   };
   // The style sheet is not what the page says, and would make the file twice as long.
