@@ -16,7 +16,7 @@ function smallHeapNode(dir: string, megabytes: number): string {
   return launcher;
 }
 
-test('a program that runs out of heap: the snapshot V8 wrote near the heap limit joins the series in its place, and the Map that filled the heap is the suspect', () => {
+test('a program whose heap nears its limit: the snapshot V8 wrote then joins the series in its place, and the Map that filled the heap is the suspect', () => {
   const dir = scratch('near-limit');
   const out = join(dir, 'snaps');
   const json = join(dir, 'report.json');
@@ -27,7 +27,9 @@ test('a program that runs out of heap: the snapshot V8 wrote near the heap limit
   assert.equal(run.status, 0, run.stderr);
   assert.match(run.stderr, /runs-out-of-heap\.js neared its heap limit: V8 wrote a snapshot then, analysed with the others/);
   const report = JSON.parse(readFileSync(json, 'utf8')) as RunReport;
-  assert.match(report.run.exitedEarly ?? '', /SIGABRT|exit code 134/, `it crashed later, at the limit Node raised for the snapshot:\n${run.stderr}`);
+  // Node raised the limit for the snapshot: the crash comes later, or (Node 24 and later raise
+  // it further) not within the run.
+  if (report.run.exitedEarly) assert.match(report.run.exitedEarly, /SIGABRT|exit code 134/, run.stderr);
   const files = report.snapshots.map((s) => s.file);
   const near = files.findIndex((f) => f.endsWith('/near-heap-limit.heapsnapshot'));
   assert.ok(near >= 0 && files.length >= 2, `snapshots: ${files.join(', ')}`);
