@@ -9,16 +9,11 @@
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { execFileSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { BENCH, OUT, ROOT, option } from './script.mjs';
 
-const BENCH = dirname(fileURLToPath(import.meta.url));
-const ROOT = dirname(BENCH);
-const OUT = join(BENCH, 'out');
-const argv = process.argv.slice(2);
-const option = (name, fallback) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : fallback);
 const RUNS = Number(option('--runs', 3));
 const SIZES = option('--sizes', '100,300').split(',').map(Number);
 const NODES = option('--nodes', '20,22,24,26').split(',').map(Number);

@@ -6,16 +6,11 @@
 // Writes out/overhead.md (the tables) and out/overhead.json (every reading).
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { BENCH, OUT, ROOT, option } from './script.mjs';
 
-const BENCH = dirname(fileURLToPath(import.meta.url));
-const ROOT = dirname(BENCH);
-const OUT = join(BENCH, 'out');
-const argv = process.argv.slice(2);
-const option = (name, fallback) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : fallback);
 const CYCLES = Number(option('--cycles', 5));
 const PHASE_S = Number(option('--phase', 5));
 const ONLY = option('--workload', null);

@@ -5,16 +5,11 @@
 // Writes out/soak.md (the table) and out/soak.json (every RSS reading of the CLI).
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { cpus, totalmem } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { OUT, ROOT, option } from './script.mjs';
 
-const BENCH = dirname(fileURLToPath(import.meta.url));
-const ROOT = dirname(BENCH);
-const OUT = join(BENCH, 'out');
-const argv = process.argv.slice(2);
-const option = (name, fallback) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : fallback);
 const MINUTES = Number(option('--minutes', 5));
 const INTERVAL_MS = Number(option('--interval', 10));
 /** The CLI's default reading interval: what the readings stand for. */
