@@ -9,7 +9,7 @@ import { assemble } from '../snapshot/assemble.ts';
 import { withPath } from '../snapshot/file-access.ts';
 import { SnapshotParser } from '../snapshot/sections.ts';
 import { AnalyzeOptions, SnapshotSeries } from './analyze.ts';
-import { FromWorker, MethodName, OkReply, RequestMessage, StreamMessage, ToWorker, WorkerData, WorkerError, WorkerMethods } from './protocol.ts';
+import { FromWorker, MethodName, OkReply, StreamMessage, ToWorker, WorkerData, WorkerError, WorkerMethods } from './protocol.ts';
 import { formatBytes } from '../present/units.ts';
 
 const data = workerData as WorkerData;
@@ -111,14 +111,10 @@ async function run<M extends MethodName>(id: number, method: M, params: WorkerMe
   }
 }
 
-function handle(message: RequestMessage): Promise<void> {
-  return run(message.id, message.method, message.params);
-}
-
 // Requests one at a time, in order: a second graph must not be built beside the first.
 // Stream bytes are read as they come, between the steps of a request.
 let queue = Promise.resolve();
 port.on('message', (message: ToWorker) => {
   if (message.type === 'stream') onStream(message);
-  else queue = queue.then(() => handle(message));
+  else queue = queue.then(() => run(message.id, message.method, message.params));
 });

@@ -37,10 +37,9 @@ export class LiveAnalysis {
     this.timings.push(timing);
     this.files.push(captured.file);
     const files = [...this.files];
-    const options = () => ({ signal: this.signal, onProgress: (p: Parameters<NonNullable<RequestOptions['onProgress']>>[0]) => this.onProgress?.(p) });
     this.latest = this.latest.then(async () => {
-      await stream.end(captured.file, options());
-      const report = await this.client.request('analyze', { files, top: this.top, knownOrder: true }, options());
+      await stream.end(captured.file, this.requestOptions());
+      const report = await this.analyze(files);
       timing.toSuspectsMs = performance.now() - ended;
       return report;
     });
@@ -60,7 +59,7 @@ export class LiveAnalysis {
     const files = this.files.toSpliced(at, 0, file);
     this.latest = this.latest.then(async (previous) => {
       try {
-        const report = await this.client.request('analyze', { files, top: this.top, knownOrder: true }, { signal: this.signal, onProgress: (p) => this.onProgress?.(p) });
+        const report = await this.analyze(files);
         this.files.splice(at, 0, file);
         this.timings.splice(at, 0, timing);
         timing.toSuspectsMs = performance.now() - started;
@@ -85,6 +84,15 @@ export class LiveAnalysis {
     this.timings.splice(k, 1);
     // A failed analysis is the report's to say; the file goes either way.
     void this.latest.catch(() => null).then(() => rmSync(file, { force: true }));
+  }
+
+  /** The watch took them from one process, in this order: the analysis need not check. */
+  private analyze(files: string[]): Promise<AnalysisReport> {
+    return this.client.request('analyze', { files, top: this.top, knownOrder: true }, this.requestOptions());
+  }
+
+  private requestOptions(): RequestOptions {
+    return { signal: this.signal, onProgress: (p) => this.onProgress?.(p) };
   }
 
   /** The report with every snapshot captured, once the worker has caught up. */

@@ -29,12 +29,14 @@ function bySnapshotRule(options: RunOptions & WatchForOptions): ScheduleFor {
     });
     let over = false;
     void gone.then(() => (over = true));
+    // The rule reads post-GC readings, which come once a GC period: it decides as often.
+    const period = options.gcEveryMs ?? options.intervalMs;
     return {
       warmupMs: 0,
       keep: options.keep,
       async next(taken) {
         while (!over && watched.now() < options.forMs) {
-          await Promise.race([sleep(options.intervalMs, undefined, { signal: options.signal }), gone]);
+          await Promise.race([sleep(Math.min(period, options.forMs - watched.now()), undefined, { signal: options.signal }), gone]);
           const decision = decide(watched.memory.samples, watched.now(), lastCapture, await heapLimit, options.rule);
           if (!decision.capture) continue;
           lastCapture = watched.now();
