@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { AnalysisClient, RequestOptions } from '../analysis/client.ts';
 import type { AnalysisReport, SnapshotTiming } from '../analysis/report.ts';
 import { errorKind, LeakscopeError } from '../common/errors.ts';
-import type { CapturedSnapshot, LiveTarget } from '../inspector/live-target.ts';
+import type { LiveSession, SnapshotEntry } from '../live/live-session.ts';
 
 /**
  * The analysis of a watch, snapshot by snapshot: each one streams to the worker while V8
@@ -21,16 +21,24 @@ export class LiveAnalysis {
     private readonly signal: AbortSignal,
   ) {}
 
-  /** Captures a snapshot, reading it as it arrives; its analysis goes on after this returns. */
-  async capture(target: LiveTarget, path: string): Promise<CapturedSnapshot> {
+  /**
+   * Captures a snapshot, reading it as it arrives; its analysis goes on after this returns.
+   * With a disk budget (`keep`), the snapshot counts as the watch's own, and those beyond the
+   * budget leave the analysis before it, and the disk once the analyses before read them.
+   */
+  async capture(live: LiveSession, path: string, keep = Infinity): Promise<SnapshotEntry> {
     const stream = this.client.openStream();
     const started = performance.now();
-    let captured: CapturedSnapshot;
+    let captured: SnapshotEntry;
     try {
-      captured = await target.capture(path, { signal: this.signal, onChunk: (bytes) => stream.write(bytes) });
+      captured = await live.capture(path, { signal: this.signal, onChunk: (bytes) => stream.write(bytes), auto: keep !== Infinity });
     } catch (error) {
       stream.abort();
       throw error;
+    }
+    for (const dropped of live.overBudget(keep)) {
+      live.removeSnapshot(dropped.file);
+      this.forget(dropped.file);
     }
     const ended = performance.now();
     const timing: SnapshotTiming = { captureMs: ended - started, toSuspectsMs: null };
@@ -73,11 +81,8 @@ export class LiveAnalysis {
     this.latest.catch(() => {});
   }
 
-  /**
-   * Leaves a snapshot out of the reports from now on, and deletes it once the analyses asked
-   * for before have read it (a watch staying within its disk budget).
-   */
-  forget(file: string): void {
+  /** Leaves a snapshot out of the reports from now on, and deletes it once the analyses asked for before have read it. */
+  private forget(file: string): void {
     const k = this.files.indexOf(file);
     if (k < 0) return;
     this.files.splice(k, 1);

@@ -10,6 +10,7 @@ import { ProgressBar } from './progress.ts';
 import { attachAndAnalyze, formatMemory, RunOptions, runAndAnalyze, WatchOptions, writeJson, writePrivateFile } from './run.ts';
 import { parseDuration, parseRule, watchAndAnalyze, WatchForOptions } from './watch.ts';
 import { DEFAULT_RULE } from '../analysis/watch-policy.ts';
+import { gcPeriodMs } from '../live/leak-watch.ts';
 import { formatTextReport } from './text-report.ts';
 
 const HELP = `leakscope — find the reference that won't let go
@@ -165,9 +166,7 @@ const WATCH_OPTIONS = {
 function watchOptions(launch: RunOptions, values: { for?: string; when?: string; keep?: string }): RunOptions & WatchForOptions {
   const forMs = values.for === undefined ? 3_600_000 : parseDuration('--for', values.for);
   const rule = parseRule(values.when ?? '', DEFAULT_RULE);
-  // Post-GC readings often enough to see a trend within the window.
-  const gcEveryMs = Math.min(30_000, Math.max(1000, rule.windowMs / 10));
-  return { ...launch, durationMs: forMs, snapshots: Infinity, gcEveryMs, forMs, rule, keep: Math.max(3, Math.round(positiveNumber('keep', values.keep, 5))) };
+  return { ...launch, durationMs: forMs, snapshots: Infinity, gcEveryMs: gcPeriodMs(rule), forMs, rule, keep: Math.max(3, Math.round(positiveNumber('keep', values.keep, 5))) };
 }
 
 /** `--track-allocations` or `--no-track-allocations`, whichever comes last; off without either (it slows the program down several times over). */

@@ -19,6 +19,7 @@ import { LiveTarget } from '../inspector/live-target.ts';
 import { nearHeapLimitFlags, takeNearHeapLimitSnapshot } from '../inspector/near-heap-limit.ts';
 import { InspectorSession } from '../inspector/session.ts';
 import { prepareSnapshotFolder, protectionNotice } from '../inspector/snapshot-folder.ts';
+import { LiveSession } from '../live/live-session.ts';
 import { LiveAnalysis } from './live-analysis.ts';
 import { ProgressBar } from './progress.ts';
 
@@ -63,27 +64,27 @@ export interface Schedule {
   /** Waits until the next snapshot is due: its label, or null when the watch is over. */
   next(taken: number): Promise<string | null>;
   /** After each snapshot: whether the watch has what it came for. */
-  enough(analysis: LiveAnalysis): Promise<boolean>;
+  enough(analysis: LiveAnalysis, live: LiveSession): Promise<boolean>;
   /** Snapshots kept on disk: the first, and the newest up to this many in all. */
   keep: number;
 }
 
 /** Snapshots spread over the watch, the first after the warm-up. */
-function spread(options: WatchOptions, watched: LiveTarget, warmupMs: number, gone: Promise<unknown>): Schedule {
+function spread(options: WatchOptions, live: LiveSession, warmupMs: number, gone: Promise<unknown>): Schedule {
   return {
     warmupMs,
     keep: Infinity,
     async next(taken) {
       if (taken >= options.snapshots) return null;
       const due = warmupMs + (taken * (options.durationMs - warmupMs)) / Math.max(1, options.snapshots - 1);
-      await Promise.race([sleep(Math.max(0, due - watched.now()), undefined, { signal: options.signal }), gone]);
+      await Promise.race([sleep(Math.max(0, due - live.target.now()), undefined, { signal: options.signal }), gone]);
       return `snapshot ${taken + 1}/${options.snapshots}`;
     },
     enough: async () => false,
   };
 }
 
-export type ScheduleFor = (watched: LiveTarget, gone: Promise<unknown>) => Schedule;
+export type ScheduleFor = (live: LiveSession, gone: Promise<unknown>) => Schedule;
 
 interface Observation {
   files: string[];
@@ -131,63 +132,63 @@ function watchTarget(session: InspectorSession, options: WatchOptions, launched:
  * Takes snapshots as `schedule` says, with a dump of async resources after each. Stops early,
  * keeping what it has, when the program ends.
  */
-async function observe(
-  watched: LiveTarget,
-  analysis: LiveAnalysis,
-  options: WatchOptions,
-  outDir: string,
-  schedule: Schedule,
-  ended: () => boolean,
-): Promise<Observation> {
-  const files: string[] = [];
-  const times: number[] = [];
-  const dumps: Array<AsyncDump | null> = [];
+async function observe(live: LiveSession, analysis: LiveAnalysis, options: WatchOptions, outDir: string, schedule: Schedule, ended: () => boolean): Promise<Observation> {
+  const dumps = new Map<string, AsyncDump>();
   const skipped: string[] = [];
-  await watched.start();
-  for (const line of watched.notes) note(line);
+  await live.start();
+  for (const line of live.target.notes) note(line);
   // The tracker's own records grow the program's rss: the report's rss trend then says little.
-  if (options.trackAllocations && !watched.notes.some((line) => line.startsWith('allocation tracking'))) {
+  if (options.trackAllocations && !live.target.notes.some((line) => line.startsWith('allocation tracking'))) {
     note('allocation tracking is on: the program runs several times slower, and its rss grows with the records kept');
   }
   try {
     for (let k = 0; !ended(); k++) {
       const label = await schedule.next(k);
       if (label === null || ended()) break;
-      const shortfall = options.memoryCheck ? await snapshotShortfallNow(watched.session, 'the program') : null;
+      const shortfall = options.memoryCheck ? await snapshotShortfallNow(live.target.session, 'the program') : null;
       if (shortfall) {
         skipped.push(`${label} skipped: ${shortfall}`);
         note(`${skipped.at(-1)} (--no-memory-check takes it anyway)`);
         continue;
       }
       note(`${label}…`);
+      let file: string;
       try {
-        const captured = await analysis.capture(watched, join(outDir, `${k + 1}.heapsnapshot`));
-        files.push(captured.file);
-        times.push(captured.timeMs);
+        ({ file } = await analysis.capture(live, join(outDir, `${k + 1}.heapsnapshot`), schedule.keep));
       } catch (error) {
         // The program ending mid-capture (its own crash, the OOM killer) ends the watch.
         if (ended() || errorKind(error) === 'disconnected') break;
         throw error;
       }
-      const dump = await watched.dumpAsync().catch((error: unknown) => {
+      const dump = await live.dumpAsync().catch((error: unknown) => {
         options.logger.warn(`could not list async resources after snapshot ${k + 1}`, error);
         return null;
       });
-      dumps.push(dump);
-      // Within the disk budget: the first snapshot is the baseline; the oldest after it goes.
-      if (files.length > schedule.keep) {
-        const [dropped] = files.splice(1, 1);
-        times.splice(1, 1);
-        dumps.splice(1, 1);
-        analysis.forget(dropped);
-      }
-      if (await schedule.enough(analysis)) break;
+      if (dump) dumps.set(file, dump);
+      // Those of snapshots the disk budget let go go with them.
+      for (const kept of dumps.keys()) if (!live.snapshots.some((s) => s.file === kept)) dumps.delete(kept);
+      if (await schedule.enough(analysis, live)) break;
     }
   } finally {
-    await watched.stop();
+    await live.target.stop();
   }
-  if (files.length) note(`snapshots in ${outDir}; analysing…`);
-  return { files, times, analysis, dumps: dumps.filter((d) => d !== null), skipped, turnedOff: watched.notes, nearHeapLimit: null, clockOriginMs: Date.now() - watched.now(), unreadable: [], samples: watched.memory.samples, sites: watched.allocationSites(options.top), warmupMs: schedule.warmupMs, durationMs: watched.now() };
+  if (live.snapshots.length) note(`snapshots in ${outDir}; analysing…`);
+  const { target } = live;
+  return {
+    files: live.snapshots.map((s) => s.file),
+    times: live.snapshots.map((s) => s.timeMs),
+    analysis,
+    dumps: live.snapshots.flatMap((s) => dumps.get(s.file) ?? []),
+    skipped,
+    turnedOff: target.notes,
+    nearHeapLimit: null,
+    clockOriginMs: Date.now() - target.now(),
+    unreadable: [],
+    samples: target.memory.samples,
+    sites: target.allocationSites(options.top),
+    warmupMs: schedule.warmupMs,
+    durationMs: target.now(),
+  };
 }
 
 function nearHeapLimitNote(observation: Observation): string[] {
@@ -294,11 +295,11 @@ export async function runAndAnalyze(options: RunOptions, scheduleFor?: ScheduleF
   try {
     let observation: Observation;
     try {
-      const watched = watchTarget(session, options, true);
+      const live = new LiveSession('run', options.script, watchTarget(session, options, true), options.logger);
       const gone = Promise.race([target.exited, disconnected(session)]);
       // A quarter of the run (at least a second) to warm up: start-up allocations are not a leak.
-      const schedule = scheduleFor?.(watched, gone) ?? spread(options, watched, Math.max(1000, options.durationMs / 4), gone);
-      observation = await observe(watched, new LiveAnalysis(client, options.top, options.signal), options, outDir, schedule, () => ended);
+      const schedule = scheduleFor?.(live, gone) ?? spread(options, live, Math.max(1000, options.durationMs / 4), gone);
+      observation = await observe(live, new LiveAnalysis(client, options.top, options.signal), options, outDir, schedule, () => ended);
     } finally {
       // A program that is ending on its own gets a moment to do so before being stopped: one
       // that exited, or whose inspector went away (a crash can take seconds to end the process).
@@ -365,20 +366,24 @@ export async function attachAndAnalyze(address: string, options: WatchOptions, s
     void session.close();
   });
   // Attached late, the trackers see only the resources and allocations from now on.
-  const watched = watchTarget(session, options, false);
+  const live = new LiveSession('attach', url, watchTarget(session, options, false), options.logger);
   const client = analysisClient(options);
   try {
     let observation: Observation;
+    // A process that crashed (out of memory, say) only closes its inspector: that ends it too.
+    let endedItself = false;
     try {
       const gone = disconnected(session);
-      const schedule = scheduleFor?.(watched, gone) ?? spread(options, watched, 0, gone);
-      observation = await observe(watched, new LiveAnalysis(client, options.top, options.signal), options, await snapshotFolder(options), schedule, () => ended);
+      const schedule = scheduleFor?.(live, gone) ?? spread(options, live, 0, gone);
+      observation = await observe(live, new LiveAnalysis(client, options.top, options.signal), options, await snapshotFolder(options), schedule, () => ended || session.isClosed);
+      endedItself = ended || session.isClosed;
     } finally {
-      await watched.dispose(true);
+      await live.end('the watch is over', true);
     }
     if (observation.files.length === 0 && observation.skipped.length) throw new LeakscopeError('input', ALL_SKIPPED);
-    if (observation.files.length === 0 && ended) throw new LeakscopeError('disconnected', `the process at ${address} ended before the first snapshot`);
-    return await analyzeWatch(observation, { script: url, args: [], exitedEarly: ended ? 'ended' : null }, options.logger);
+    if (observation.files.length === 0 && endedItself) throw new LeakscopeError('disconnected', `the process at ${address} ended before the first snapshot`);
+    if (endedItself) note(`the process at ${address} ended after ${observation.files.length} snapshot(s); analysing those`);
+    return await analyzeWatch(observation, { script: url, args: [], exitedEarly: endedItself ? 'ended' : null }, options.logger);
   } finally {
     await client.dispose();
   }

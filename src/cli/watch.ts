@@ -4,11 +4,11 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunReport } from '../analysis/report.ts';
-import { decide, WatchRule } from '../analysis/watch-policy.ts';
+import type { WatchRule } from '../analysis/watch-policy.ts';
 import { LeakscopeError } from '../common/errors.ts';
-import { readHeapLimit } from '../inspector/headroom.ts';
-import type { LiveTarget } from '../inspector/live-target.ts';
-import { formatBytes } from '../present/units.ts';
+import { LeakWatch } from '../live/leak-watch.ts';
+import type { LiveSession } from '../live/live-session.ts';
+import { leakAlertText } from '../present/suspects.ts';
 import { attachAndAnalyze, note, RunOptions, runAndAnalyze, Schedule, ScheduleFor } from './run.ts';
 
 export interface WatchForOptions {
@@ -21,12 +21,8 @@ export interface WatchForOptions {
 
 /** Readings and snapshots as the rule says, until a leak is found or the time is up. */
 function bySnapshotRule(options: RunOptions & WatchForOptions): ScheduleFor {
-  return (watched: LiveTarget, gone: Promise<unknown>): Schedule => {
-    let lastCapture: number | null = null;
-    const heapLimit = readHeapLimit(watched.session).catch((error: unknown) => {
-      options.logger.warn('could not read the heap limit: only growth starts snapshots', error);
-      return null;
-    });
+  return (live: LiveSession, gone: Promise<unknown>): Schedule => {
+    const watch = new LeakWatch(live, options.rule, options.logger);
     let over = false;
     void gone.then(() => (over = true));
     // The rule reads post-GC readings, which come once a GC period: it decides as often.
@@ -35,20 +31,17 @@ function bySnapshotRule(options: RunOptions & WatchForOptions): ScheduleFor {
       warmupMs: 0,
       keep: options.keep,
       async next(taken) {
-        while (!over && watched.now() < options.forMs) {
-          await Promise.race([sleep(Math.min(period, options.forMs - watched.now()), undefined, { signal: options.signal }), gone]);
-          const decision = decide(watched.memory.samples, watched.now(), lastCapture, await heapLimit, options.rule);
-          if (!decision.capture) continue;
-          lastCapture = watched.now();
-          return `snapshot ${taken + 1}: ${decision.reason}`;
+        while (!over && live.target.now() < options.forMs) {
+          await Promise.race([sleep(Math.min(period, options.forMs - live.target.now()), undefined, { signal: options.signal }), gone]);
+          const decision = await watch.check();
+          if (decision.capture) return `snapshot ${taken + 1}: ${decision.reason}`;
         }
         return null;
       },
       async enough(analysis) {
         const report = await analysis.report(undefined);
         if (report.verdict !== 'leak') return false;
-        const [top] = report.suspects;
-        note(`leak suspected: ${top.title}, +${formatBytes(top.growthBytes)} since the first snapshot`);
+        note(leakAlertText(report.suspects[0], live.series().map((s) => s.timeMs)));
         return true;
       },
     };

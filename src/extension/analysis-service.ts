@@ -51,12 +51,16 @@ export class AnalysisService implements vscode.Disposable {
     return this.client.openStream();
   }
 
-  /** Analyses snapshots of one process, oldest first; null when it failed or was cancelled (the user was told). */
-  async analyze(input: AnalysisInput): Promise<Findings | null> {
+  /**
+   * Analyses snapshots of one process, oldest first; null when it failed or was cancelled (the
+   * user was told). `quiet`: progress in the status bar, for an analysis the user did not ask for.
+   */
+  async analyze(input: AnalysisInput, quiet = false): Promise<Findings | null> {
     const n = input.files.length;
     const title = n === 1 ? `Leakscope: analysing ${basename(input.files[0])}` : `Leakscope: comparing ${n} snapshots`;
+    const location = quiet ? vscode.ProgressLocation.Window : vscode.ProgressLocation.Notification;
     try {
-      const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
+      const report = await vscode.window.withProgress({ location, title, cancellable: !quiet }, async (progress, token) => {
         const abort = new AbortController();
         token.onCancellationRequested(() => abort.abort());
         let shown = 0;

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { errorKind } from '../common/errors.ts';
@@ -7,6 +8,7 @@ import { snapshotFileName } from '../inspector/snapshot-folder.ts';
 import { AnalysisService } from './analysis-service.ts';
 import { showFailure } from './failures.ts';
 import { MemoryPanel } from './memory-panel.ts';
+import type { Findings } from './model/findings.ts';
 import { Processes } from './processes.ts';
 import { SnapshotStore } from './snapshot-store.ts';
 import { WatchedProcess } from './watched-process.ts';
@@ -38,6 +40,9 @@ async function endsSoon(process: WatchedProcess): Promise<boolean> {
   return process.endedBecause !== null;
 }
 
+/** How a capture was asked for: by the user (asks before a capture that may not fit, cancellable), or by the leak watch. */
+type Asker = { auto: false } | { auto: true; reason: string; keep: number };
+
 export class CaptureCommands {
   constructor(
     private readonly processes: Processes,
@@ -51,18 +56,41 @@ export class CaptureCommands {
     const process = this.processes.active();
     if (!process) return void vscode.window.showWarningMessage(NOTHING_WATCHED);
     if (!(await enoughMemory(process))) return;
+    if (await this.take(process, { auto: false })) await this.analyzeSeries(process);
+  }
+
+  /**
+   * A snapshot the leak watch decided on (`reason`): no question asked; one that would not fit
+   * in the program's memory is skipped, and logged. Snapshots beyond the watch's disk budget
+   * (`keep`) are deleted. The findings with it, or null when there was no snapshot.
+   */
+  async captureForWatch(process: WatchedProcess, reason: string, keep: number): Promise<Findings | null> {
+    const shortfall = await snapshotShortfallNow(process.target.session, process.name);
+    if (shortfall) {
+      this.logger.warn(`the leak watch skipped a snapshot of ${process.name} (${reason}): ${shortfall}`);
+      return null;
+    }
+    this.logger.info(`the leak watch takes a snapshot of ${process.name}: ${reason}`);
+    if (!(await this.take(process, { auto: true, reason, keep }))) return null;
+    return this.analyzeSeries(process, true);
+  }
+
+  /** Captures a snapshot of `process`, streamed to the worker, and lists it; false when it failed (the user was told). */
+  private async take(process: WatchedProcess, asker: Asker): Promise<boolean> {
     const file = join(await this.store.folder(), snapshotFileName(process.name, new Date(), process.snapshots.length + 1));
     // The worker reads the snapshot as V8 sends it: when the capture ends, its graph is being built.
     const stream = this.analysis.openStream();
-    let captured;
+    const title = asker.auto ? `Leakscope: snapshot of ${process.name} (the leak watch)` : `Leakscope: capturing a heap snapshot of ${process.name}`;
+    let entry;
     try {
-      captured = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Leakscope: capturing a heap snapshot of ${process.name}`, cancellable: true },
+      entry = await vscode.window.withProgress(
+        { location: asker.auto ? vscode.ProgressLocation.Window : vscode.ProgressLocation.Notification, title, cancellable: !asker.auto },
         async (progress, token) => {
           const abort = new AbortController();
           token.onCancellationRequested(() => abort.abort());
           let shown = 0;
-          return process.target.capture(file, {
+          return process.capture(file, {
+            auto: asker.auto,
             signal: abort.signal,
             onChunk: (bytes) => stream.write(bytes),
             onProgress: (done, total) => {
@@ -79,46 +107,59 @@ export class CaptureCommands {
         this.logger.warn(`the heap snapshot of ${process.name} ended with it`, error);
         void vscode.window.showErrorMessage(`Leakscope: ${process.endedBecause} during the heap snapshot; nothing was saved.`);
       } else showFailure(this.logger, 'the heap snapshot', error);
-      return;
+      return false;
     }
-    // A stream the worker could not read is only logged: the analysis below then reads the
-    // file itself, and says what is wrong with it.
-    void stream.end(captured.file).catch((error: unknown) => this.logger.warn(`the analysis could not read ${captured.file} as it was captured`, error));
-    const entry = process.addSnapshot(captured);
+    // A stream the worker could not read is only logged: the analysis then reads the file
+    // itself, and says what is wrong with it.
+    void stream.end(entry.file).catch((error: unknown) => this.logger.warn(`the analysis could not read ${entry.file} as it was captured`, error));
+    if (asker.auto) this.dropOverBudget(process, asker.keep);
     this.processes.touch(process);
     this.panel.addMarker({ timeMs: entry.timeMs, label: `#${process.snapshots.length}` });
-    if (captured.idsRestarted) {
+    if (entry.idsRestarted) {
       void vscode.window.showWarningMessage(
         'Leakscope: something disabled the HeapProfiler since the last snapshot (a profile taken with the JavaScript debugger does), so V8 restarted its object ids. ' +
           'Leakscope turned it back on; growth is measured again from this snapshot.',
       );
     }
-    await this.analyzeSeries(process);
+    return true;
   }
 
-  /** Analyses the process's comparable snapshots and charts its top suspects. */
-  async analyzeSeries(process: WatchedProcess): Promise<void> {
+  /** The leak watch's disk budget: its first snapshot and its newest, `keep` in all. */
+  private dropOverBudget(process: WatchedProcess, keep: number): void {
+    for (const dropped of process.overBudget(keep)) {
+      process.removeSnapshot(dropped.file);
+      rmSync(dropped.file, { force: true });
+      this.logger.info(`the leak watch deleted ${dropped.file}: it keeps its first snapshot and its newest, ${keep} in all`);
+    }
+  }
+
+  /** Analyses the process's comparable snapshots and charts its top suspects; `quiet`: progress in the status bar only. */
+  async analyzeSeries(process: WatchedProcess, quiet = false): Promise<Findings | null> {
     const series = process.series();
-    if (!series.length) return;
-    const findings = await this.analysis.analyze({
-      title: process.name,
-      files: series.map((s) => s.file),
-      timesMs: series.map((s) => s.timeMs),
-      samples: process.target.memory.samples,
-      sites: process.target.allocationSites(50).map((site) => process.maps.resolve(site)),
-    });
-    if (!findings) return;
+    if (!series.length) return null;
+    const findings = await this.analysis.analyze(
+      {
+        title: process.name,
+        files: series.map((s) => s.file),
+        timesMs: series.map((s) => s.timeMs),
+        samples: process.target.memory.samples,
+        sites: process.target.allocationSites(50).map((site) => process.maps.resolve(site)),
+      },
+      quiet,
+    );
+    if (!findings) return null;
     this.panel.setSuspects(
       findings.timesMs ?? [],
       findings.report.suspects.slice(0, CHARTED_SUSPECTS).map((s) => ({ title: s.title, bytes: s.series.map((p) => p?.retainedBytes ?? null) })),
     );
+    return findings;
   }
 
   async dumpAsync(): Promise<void> {
     const process = this.processes.active();
     if (!process) return void vscode.window.showWarningMessage(NOTHING_WATCHED);
     try {
-      process.dumps.push(await process.target.dumpAsync());
+      await process.dumpAsync();
       this.processes.touch(process);
       await vscode.commands.executeCommand('leakscope.asyncResources.focus');
     } catch (error) {

@@ -52,8 +52,9 @@ async function watch(processes: Processes, logger: Logger, inspector: InspectorS
   });
   process = new WatchedProcess(session?.id ?? `attach:${Date.now()}`, name, target, logger, session?.id ?? null, session?.parentSession?.id ?? null);
   const watched = process;
+  // All or nothing: a process that could not be watched is not listed, and its connection is closed.
+  await watched.start();
   inspector.onDisconnect(() => void processes.end(watched, session ? 'the debug session ended' : 'the program ended'));
-  await target.start();
   // Said once here; the process's row in Snapshots keeps saying it.
   for (const note of target.notes) void vscode.window.showWarningMessage(`Leakscope, watching "${name}": ${note}.`);
   processes.add(process);

@@ -13,19 +13,21 @@ import { analyzeFiles, deleteSnapshot, openLocation, revealSnapshot } from './sn
 import { SnapshotStore } from './snapshot-store.ts';
 import { MemoryStatus } from './status-bar.ts';
 import { LeakscopeViews } from './views.ts';
+import { LeakWatchService } from './leak-watch.ts';
 
 /** Kept for deactivate, which must let go of attached processes before the host ends. */
 let processes: Processes | undefined;
 
 export function activate(context: vscode.ExtensionContext): void {
   const { logger, channel } = createLogger();
-  const watched = new Processes(logger);
+  const watched = new Processes();
   processes = watched;
   const analysis = new AnalysisService(context.asAbsolutePath('dist/worker.js'), logger);
   const panel = new MemoryPanel(context.extensionUri);
   const views = new LeakscopeViews(watched, analysis);
   const lenses = new MemoryLenses(analysis);
   const capture = new CaptureCommands(watched, new SnapshotStore(context), analysis, panel, logger);
+  const leakWatch = new LeakWatchService(watched, capture, logger);
   const code = { scheme: 'file' };
 
   context.subscriptions.push(
@@ -35,6 +37,7 @@ export function activate(context: vscode.ExtensionContext): void {
     panel,
     views,
     lenses,
+    leakWatch,
     new MemoryStatus(watched),
     hookDebugSessions(watched, logger),
     feedPanel(panel, watched),
@@ -50,6 +53,8 @@ export function activate(context: vscode.ExtensionContext): void {
       const active = watched.active();
       if (active) return watched.end(active, 'you stopped watching it', active.debugSessionId === null);
     }),
+    vscode.commands.registerCommand(Command.startLeakWatch, () => leakWatch.set(true)),
+    vscode.commands.registerCommand(Command.stopLeakWatch, () => leakWatch.set(false)),
     vscode.commands.registerCommand(Command.analyzeFiles, (clicked, selected) => analyzeFiles(analysis, clicked, selected)),
     vscode.commands.registerCommand(Command.compareSnapshots, (clicked, selected) => analyzeFiles(analysis, clicked, selected ?? views.snapshotsView.selection)),
     vscode.commands.registerCommand(Command.deleteSnapshot, (item) => deleteSnapshot(watched, item)),

@@ -6,6 +6,8 @@ export const Command = {
   attach: 'leakscope.attach',
   attachProcess: 'leakscope.attachProcess',
   stopWatching: 'leakscope.stopWatching',
+  startLeakWatch: 'leakscope.startLeakWatch',
+  stopLeakWatch: 'leakscope.stopLeakWatch',
   analyzeFiles: 'leakscope.analyzeFiles',
   compareSnapshots: 'leakscope.compareSnapshots',
   deleteSnapshot: 'leakscope.deleteSnapshot',
@@ -27,4 +29,6 @@ export const View = {
 export const ContextKey = {
   /** A Node process is watched: the debug toolbar shows the capture buttons. */
   watching: 'leakscope.watching',
+  /** The leak watch is on: the Snapshots view offers to stop it. */
+  leakWatch: 'leakscope.leakWatch',
 } as const;

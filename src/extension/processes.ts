@@ -1,6 +1,5 @@
 import * as vscode from 'vscode';
 import type { MemorySample } from '../analysis/report.ts';
-import type { Logger } from '../common/logger.ts';
 import { ContextKey } from './ids.ts';
 import { WatchedProcess } from './watched-process.ts';
 
@@ -18,8 +17,6 @@ export class Processes implements vscode.Disposable {
   readonly onDidSample = this.sampled.event;
   readonly onDidEnd = this.ended.event;
   private readonly subscription = vscode.debug.onDidChangeActiveDebugSession(() => this.changedActive());
-
-  constructor(private readonly logger: Logger) {}
 
   list(): readonly WatchedProcess[] {
     return this.all;
@@ -54,9 +51,7 @@ export class Processes implements vscode.Disposable {
 
   /** Stops watching (the session or program ended, or the user asked). Its snapshots stay listed. */
   async end(process: WatchedProcess, reason: string, detach = false): Promise<void> {
-    if (process.endedBecause !== null) return;
-    process.endedBecause = reason;
-    await process.target.dispose(detach).catch((error: unknown) => this.logger.warn(`could not let go of ${process.name} cleanly`, error));
+    if (!(await process.end(reason, detach))) return;
     this.ended.fire(process);
     this.releaseEnded();
     this.changedActive();

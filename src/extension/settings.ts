@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { WatchRule } from '../analysis/watch-policy.ts';
 
 export interface Settings {
   /** Empty: the extension's workspace storage. */
@@ -13,7 +14,11 @@ export interface Settings {
   allocationTrackingEnabled: boolean;
   /** 0: three quarters of the machine's memory. */
   analysisMemoryMb: number;
+  watch: { enabled: boolean; rule: WatchRule; keep: number };
 }
+
+/** Where the leak watch's switch is kept: read and written by the toggle. */
+export const WATCH_ENABLED = 'watch.enabled';
 
 export function readSettings(): Settings {
   const c = vscode.workspace.getConfiguration('leakscope');
@@ -27,5 +32,15 @@ export function readSettings(): Settings {
     asyncTrackingPromises: c.get('asyncTracking.promises', true),
     allocationTrackingEnabled: c.get('allocationTracking.enabled', false),
     analysisMemoryMb: Math.max(0, c.get('analysis.maxMemoryMb', 0)),
+    watch: {
+      enabled: c.get(WATCH_ENABLED, false),
+      rule: {
+        growthBytesPerSec: (Math.max(0.001, c.get('watch.growthMbPerMinute', 2)) * 1024 * 1024) / 60,
+        windowMs: Math.max(5, c.get('watch.windowSeconds', 300)) * 1000,
+        heapLimitShare: Math.min(100, Math.max(1, c.get('watch.heapLimitPercent', 80))) / 100,
+        minIntervalMs: Math.max(1, c.get('watch.minSecondsBetweenSnapshots', 120)) * 1000,
+      },
+      keep: Math.max(3, Math.round(c.get('watch.keepSnapshots', 5))),
+    },
   };
 }

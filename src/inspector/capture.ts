@@ -330,6 +330,8 @@ class Interruption {
 
   /** `work`, unless the capture is interrupted first; a lost connection reads as the program's exit. */
   async race<T>(work: Promise<T>): Promise<T> {
+    // Work that loses to an interruption may still fail: the interruption is what is said.
+    work.catch(() => {});
     if (this.failure) throw this.failure;
     try {
       return await Promise.race([work, this.stopped]);

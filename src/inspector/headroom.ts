@@ -52,10 +52,32 @@ export function snapshotShortfall(headroom: Headroom, program: string): string |
   );
 }
 
-/** The program's heap limit (V8's heap_size_limit), in bytes; null if it cannot say. */
+/**
+ * The limit the program's post-GC heap grows against: its old generation's. V8's
+ * heap_size_limit also counts the young generation, which is nearly empty after a GC and
+ * 48 MB on 64-bit Node: under `--max-old-space-size=96` the program runs out of heap near
+ * 96 MB, not the 144 MB heap_size_limit says. The flag, when given (on the command line or in
+ * NODE_OPTIONS; the last one counts), is that limit; else heap_size_limit, where the young
+ * generation is a few percent of it (4 GB and more by default).
+ */
+const HEAP_LIMIT = `(() => {
+  try {
+    ${LOAD}
+    const p = globalThis.process;
+    let old = null;
+    for (const arg of [...p.execArgv, ...String(p.env.NODE_OPTIONS ?? '').split(/\\s+/)]) {
+      const m = /^--max[-_]old[-_]space[-_]size=(\\d+)$/.exec(arg);
+      if (m) old = Number(m[1]) * 1048576;
+    }
+    return old ?? load('node:v8').getHeapStatistics().heap_size_limit;
+  } catch {
+    return null;
+  }
+})()`;
+
+/** The program's heap limit (see HEAP_LIMIT), in bytes; null if it cannot say. */
 export async function readHeapLimit(session: InspectorSession): Promise<number | null> {
-  const expression = `(() => { try { ${LOAD} return load('node:v8').getHeapStatistics().heap_size_limit; } catch { return null; } })()`;
-  const { result } = await session.send('Runtime.evaluate', { expression, includeCommandLineAPI: true, silent: true, returnByValue: true });
+  const { result } = await session.send('Runtime.evaluate', { expression: HEAP_LIMIT, includeCommandLineAPI: true, silent: true, returnByValue: true });
   return typeof result.value === 'number' && result.value > 0 ? result.value : null;
 }
 

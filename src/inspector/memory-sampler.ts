@@ -31,11 +31,19 @@ export class MemorySampler {
   /** Captures under way, and until when (on the samples' clock) the last one's readings are marked. */
   private capturing = 0;
   private settledAtMs = 0;
+  private gcEveryMs: number;
 
   constructor(
     private readonly session: InspectorSession,
     private readonly options: SamplerOptions,
-  ) {}
+  ) {
+    this.gcEveryMs = options.gcEveryMs ?? 0;
+  }
+
+  /** A full GC this often from now on, for post-GC readings (0: never, the program is left alone). */
+  setGcEvery(ms: number): void {
+    this.gcEveryMs = ms;
+  }
 
   start(): void {
     if (this.timer) return;
@@ -67,6 +75,11 @@ export class MemorySampler {
 
   private aroundCapture(): boolean {
     return this.capturing > 0 || this.elapsedMs() < this.settledAtMs;
+  }
+
+  /** Reading on its timer: between start() and stop(). */
+  get running(): boolean {
+    return this.timer !== null;
   }
 
   stop(): void {
@@ -110,8 +123,7 @@ export class MemorySampler {
     if (this.inFlight) return;
     this.inFlight = true;
     try {
-      const gcEvery = this.options.gcEveryMs ?? 0;
-      const gc = gcEvery > 0 && Date.now() - this.lastGc >= gcEvery;
+      const gc = this.gcEveryMs > 0 && Date.now() - this.lastGc >= this.gcEveryMs;
       if (gc) this.lastGc = Date.now();
       await this.sample(gc);
     } finally {

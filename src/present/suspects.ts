@@ -40,6 +40,11 @@ export function growthText(s: Suspect, timesMs: number[] | null = null): string 
   return `${amountText(s.kind, s.growthBytes, s.countGrowth)}${spanText(timesMs)}`;
 }
 
+/** A watch's alert once the snapshots show a leak: `leak suspected: Map \`sessions\` keeps growing, +40 MB (+17,000 entries) in 10 min`. */
+export function leakAlertText(s: Suspect, timesMs: number[]): string {
+  return `leak suspected: ${s.title}, ${growthText(s, timesMs)}`;
+}
+
 /** What it holds now: `43 MB, 18,500 entries (36 MB outside the JS heap)`. */
 export function nowText(s: Suspect): string {
   const parts = [formatBytes(s.retainedBytes)];

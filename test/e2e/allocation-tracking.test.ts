@@ -2,24 +2,20 @@
 // stacks through js-debug's CDP proxy: the Map cache's growth site comes with what it added.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { outputFolder, startVSCode, type VSCode } from './vscode.ts';
-import { scratch } from '../helpers/paths.ts';
+import { outputFolder, startVSCode, workspaceCopy, type VSCode } from './vscode.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 let vscode: VSCode;
 
 before(async () => {
-  const folder = scratch('e2e-tracking');
-  const workspace = join(folder, 'examples');
-  cpSync(join(ROOT, 'examples'), workspace, { recursive: true });
+  const { workspace, snapshotFolder } = workspaceCopy('examples', 'e2e-tracking');
   vscode = await startVSCode({
     workspace,
     vsix: join(ROOT, 'leakscope.vsix'),
     outDir: outputFolder('allocation-tracking'),
-    settings: { 'leakscope.snapshotFolder': join(folder, 'snapshots'), 'leakscope.allocationTracking.enabled': true },
+    settings: { 'leakscope.snapshotFolder': snapshotFolder, 'leakscope.allocationTracking.enabled': true },
   });
 });
 

@@ -2,12 +2,11 @@
 // debug toolbar, suspect 1 with its growth, and a click that lands on the declaring line.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
+import { readdirSync, readlinkSync, realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Frame } from 'playwright-core';
-import { bytes, outputFolder, programNode, programPid, startVSCode, type VSCode } from './vscode.ts';
-import { scratch } from '../helpers/paths.ts';
+import { bytes, outputFolder, programNode, programPid, startVSCode, workspaceCopy, type VSCode } from './vscode.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const OUT = outputFolder('map-cache');
@@ -16,11 +15,7 @@ let workspace: string;
 let snapshotFolder: string;
 
 before(async () => {
-  // A copy: the tests must never write into the repository's examples.
-  const folder = scratch('e2e');
-  workspace = join(folder, 'examples');
-  snapshotFolder = join(folder, 'snapshots');
-  cpSync(join(ROOT, 'examples'), workspace, { recursive: true });
+  ({ workspace, snapshotFolder } = workspaceCopy('examples', 'e2e-map-cache'));
   vscode = await startVSCode({ workspace, vsix: join(ROOT, 'leakscope.vsix'), outDir: OUT, settings: { 'leakscope.snapshotFolder': snapshotFolder } });
 });
 

@@ -1,7 +1,7 @@
 // Real VS Code for end-to-end tests: code-server (installed by scripts/e2e-setup.sh) driven
 // through Debian's Chromium with playwright-core.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, closeSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, openSync, closeSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -109,6 +109,17 @@ export async function programPid(script: string): Promise<number> {
     await sleep(100);
   }
   throw new Error(`no process runs ${script}`);
+}
+
+/**
+ * A copy of a folder of the repository (`examples`, a fixture) to debug in, and a snapshot
+ * folder beside it: the programs run from the copy, and nothing is written into the repository.
+ */
+export function workspaceCopy(source: string, name: string): { workspace: string; snapshotFolder: string } {
+  const folder = scratch(name);
+  const workspace = join(folder, 'workspace');
+  cpSync(join(ROOT, source), workspace, { recursive: true });
+  return { workspace, snapshotFolder: join(folder, 'snapshots') };
 }
 
 /** Where a test file's screenshots and logs go, one folder per VS Code it ran in. */

@@ -18,6 +18,7 @@ import { example, program, scratch } from '../helpers/paths.ts';
 import { recordingLogger } from '../helpers/logs.ts';
 import { snapshotItems } from '../../src/extension/model/snapshot-items.ts';
 import { WatchedProcess } from '../../src/extension/watched-process.ts';
+import { LiveSession } from '../../src/live/live-session.ts';
 
 /**
  * Who makes a session: rememberSession(), or the interval's anonymous callback once V8 has
@@ -174,4 +175,17 @@ test('a part of the watch that cannot start turns itself off: logged, and said o
     await target.dispose(true);
     await launched.stop();
   }
+});
+
+test('a watch whose start fails leaves nothing behind: no timer reading memory, the connection closed', async () => {
+  const launched = await launchInspected(program('hardened.js'));
+  const session = await InspectorSession.connect(launched.inspectorUrl);
+  const logger = recordingLogger();
+  const live = new LiveSession('p1', 'hardened.js', new LiveTarget(session, { pollIntervalMs: 50, samplingIntervalBytes: null, asyncTracking: false, logger }), logger);
+  // The program ends between connecting and starting: the start cannot complete.
+  await launched.stop();
+  await assert.rejects(live.start());
+  assert.equal(live.target.memory.running, false, 'the sampler stopped');
+  assert.ok(session.isClosed, 'the connection is closed');
+  assert.equal(live.endedBecause, 'it could not be watched');
 });

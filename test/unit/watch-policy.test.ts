@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { MemorySample } from '../../src/analysis/report.ts';
 import { decide, DEFAULT_RULE, WatchRule } from '../../src/analysis/watch-policy.ts';
 import { parseDuration, parseRule } from '../../src/cli/watch.ts';
+import { overBudget } from '../../src/live/live-session.ts';
 
 const MB = 1024 * 1024;
 const rule: WatchRule = { growthBytesPerSec: (2 * MB) / 60, windowMs: 60_000, heapLimitShare: 0.8, minIntervalMs: 30_000 };
@@ -71,4 +72,15 @@ test('--when and --for read as people write them', () => {
   assert.throws(() => parseDuration('--for', 'soon'), /--for takes a duration such as 90s, 5m or 1h, not 'soon'/);
   assert.throws(() => parseRule('limit=120%', DEFAULT_RULE), /--when limit= takes a share of the heap limit such as 80%, not '120%'/);
   assert.throws(() => parseRule('often=1m', DEFAULT_RULE), /--when knows rate=, over=, limit= and every=, not 'often=1m'/);
+});
+
+test("the watch's disk budget keeps the baseline and the newest, and never a snapshot the user took", () => {
+  const taken = (auto: boolean[]) => auto.map((a, k) => ({ name: `#${k + 1}`, auto: a }));
+  const names = (list: Array<{ name: string }>) => list.map((s) => s.name);
+  assert.deepEqual(names(overBudget(taken([true, true, true]), 3)), []);
+  assert.deepEqual(names(overBudget(taken([true, true, true, true]), 3)), ['#2']);
+  assert.deepEqual(names(overBudget(taken([true, true, true, true, true, true]), 3)), ['#2', '#3', '#4']);
+  // #2 was asked for: not the watch's to delete, nor counted in its budget.
+  assert.deepEqual(names(overBudget(taken([true, false, true, true, true]), 3)), ['#3']);
+  assert.deepEqual(names(overBudget(taken([false, false, false, false]), 3)), []);
 });

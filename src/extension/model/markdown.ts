@@ -5,3 +5,11 @@
 export function escapeMarkdown(text: string): string {
   return text.replace(/[\\`*_{}[\]()#+\-.!|<>&~"'=:]/g, (c) => `&#${c.charCodeAt(0)};`).replace(/\r?\n/g, ' ');
 }
+
+/**
+ * Heap strings in a notification, which shows plain text but makes `[text](command:…)` a
+ * link: the link syntax is broken, the rest shows as itself.
+ */
+export function notificationText(text: string): string {
+  return text.replace(/\]\(/g, '] (').replace(/\r?\n/g, ' ');
+}
