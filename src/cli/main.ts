@@ -11,6 +11,8 @@ import { attachAndAnalyze, formatMemory, RunOptions, runAndAnalyze, WatchOptions
 import { parseDuration, parseRule, watchAndAnalyze, WatchForOptions } from './watch.ts';
 import { DEFAULT_RULE } from '../analysis/watch-policy.ts';
 import { formatTextReport } from './text-report.ts';
+import { watchForOptions } from './watch-for.ts';
+import { serveMcp } from '../mcp/stdio.ts';
 
 const HELP = `leakscope — find the reference that won't let go
 
@@ -74,7 +76,15 @@ Usage:
       Two or more: what grows between them, ranked, with source lines and a verdict.
         --json             print the report as JSON (schema in the README)
 
-Options of all three:
+  leakscope mcp [--root <folder>] [--max-memory <mb>] [--verbose]
+      A Model Context Protocol server on stdin/stdout, for coding agents: the tools
+      run_leak_hunt, attach, watch, analyze_snapshots, explain_suspect, top_retainers
+      and async_resources (see the README). It runs and attaches only to programs
+      inside the workspace, and keeps the snapshots of its runs in a temporary folder
+      removed when it stops.
+        --root <folder>    the workspace (default: the folder it starts in)
+
+Options of run, attach, watch and analyze (mcp takes --max-memory and --verbose):
   --top <n>          rows in the top tables (default 20)
   --max-memory <mb>  memory the analysis may use (default: three quarters of RAM)
   --verbose          log to stderr what went wrong on the way and was worked around
@@ -165,9 +175,7 @@ const WATCH_OPTIONS = {
 function watchOptions(launch: RunOptions, values: { for?: string; when?: string; keep?: string }): RunOptions & WatchForOptions {
   const forMs = values.for === undefined ? 3_600_000 : parseDuration('--for', values.for);
   const rule = parseRule(values.when ?? '', DEFAULT_RULE);
-  // Post-GC readings often enough to see a trend within the window.
-  const gcEveryMs = Math.min(30_000, Math.max(1000, rule.windowMs / 10));
-  return { ...launch, durationMs: forMs, snapshots: Infinity, gcEveryMs, forMs, rule, keep: Math.max(3, Math.round(positiveNumber('keep', values.keep, 5))) };
+  return watchForOptions(launch, forMs, rule, Math.max(3, Math.round(positiveNumber('keep', values.keep, 5))));
 }
 
 /** `--track-allocations` or `--no-track-allocations`, whichever comes last; off without either (it slows the program down several times over). */
@@ -252,6 +260,19 @@ async function watch(args: string[], command: 'run' | 'attach' | 'watch'): Promi
   }
 }
 
+/** `leakscope mcp`: serves until the client goes. */
+function mcp(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { root: { type: 'string' }, 'max-memory': { type: 'string' }, verbose: { type: 'boolean', default: false } } });
+  return serveMcp({
+    root: values.root ?? process.cwd(),
+    version: LEAKSCOPE_VERSION,
+    workerPath: join(__dirname, 'worker.js'),
+    asyncPreloadPath: join(__dirname, 'async-preload.js'),
+    memoryBudgetMb: values['max-memory'] === undefined ? undefined : positiveNumber('max-memory', values['max-memory'], 0),
+    logger: loggerFor(values.verbose),
+  });
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '-h' || command === '--help' || command === 'help') {
@@ -273,6 +294,8 @@ async function main(argv: string[]): Promise<number> {
     case 'attach':
     case 'watch':
       return watch(rest, command);
+    case 'mcp':
+      return mcp(rest);
     default:
       throw new UsageError(`unknown command '${command}' (try: leakscope --help)`);
   }
