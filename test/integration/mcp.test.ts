@@ -184,6 +184,17 @@ describe('leakscope mcp, with this repository as the workspace', () => {
     assert.equal(tools.length, 7, 'the server still answers');
   });
 
+  test('watch snapshots once memory climbs and answers as soon as the snapshots show a leak; a rule it does not know is said', async () => {
+    const { data } = await call<AnalysisOutput>(server, 'watch', { script: 'examples/map-cache.js', for: '60s', when: 'rate=1MB/min,over=3s,every=2s', top: 1 });
+    assert.equal(data.verdict, 'leak');
+    assert.equal(data.suspects[0].untrusted.heldBy, 'sessions');
+    assert.equal(data.snapshots.length, 3);
+    assert.ok(data.durationMs! < 40_000, `answered after ${data.durationMs} ms`);
+    const unknown = (await server.client.callTool({ name: 'watch', arguments: { script: 'examples/map-cache.js', when: 'rate=fast' } })) as CallToolResult;
+    assert.ok(unknown.isError);
+    assert.equal(text(unknown), "--when rate= takes a growth such as 2MB/min, not 'fast'");
+  });
+
   test('attach by pid to a program of the workspace: its Map, and the program keeps running', async () => {
     const child = spawn(process.execPath, [example('map-cache.js')], { cwd: ROOT, stdio: 'ignore' });
     try {
