@@ -150,7 +150,7 @@ export function createServer(options: McpOptions): { server: McpServer; close():
     }
   }
 
-  function watchOptions(top: number, durationMs: number, snapshots: number, signal: AbortSignal, trackAllocations = false): WatchOptions & { folder: string } {
+  function watchOptions(durationMs: number, snapshots: number, signal: AbortSignal, trackAllocations = false): WatchOptions & { folder: string } {
     const folder = mkdtempSync(join(scratch, 'run-'));
     return {
       folder,
@@ -159,7 +159,7 @@ export function createServer(options: McpOptions): { server: McpServer; close():
       intervalMs: INTERVAL_MS,
       outDir: folder,
       // The tables are kept for top_retainers, which may ask for more rows than this call shows.
-      top: Math.max(top, MAX_TOP),
+      top: MAX_TOP,
       memoryBudgetMb: options.memoryBudgetMb,
       workerPath: options.workerPath,
       logger: options.logger,
@@ -239,7 +239,7 @@ export function createServer(options: McpOptions): { server: McpServer; close():
     async (input, extra) => {
       const script = ws.script(input.script);
       const stored = await call(extra, (signal) => {
-        const { folder, ...watch } = watchOptions(input.top, input.durationSeconds * 1000, input.snapshots, signal, input.trackAllocations);
+        const { folder, ...watch } = watchOptions(input.durationSeconds * 1000, input.snapshots, signal, input.trackAllocations);
         const run: RunOptions = { ...watch, script, args: input.args, asyncPreloadPath: options.asyncPreloadPath };
         return keep(folder, script, ticking(extra, watch.durationMs, `running ${ws.show(script)}`, runAndAnalyze(run)));
       });
@@ -261,7 +261,7 @@ export function createServer(options: McpOptions): { server: McpServer; close():
     async (input, extra) => {
       const stored = await call(extra, async (signal) => {
         const { address, notes } = await inspectorOf(input, signal);
-        const { folder, ...watch } = watchOptions(input.top, input.durationSeconds * 1000, input.snapshots, signal);
+        const { folder, ...watch } = watchOptions(input.durationSeconds * 1000, input.snapshots, signal);
         const stored = await keep(folder, address, ticking(extra, watch.durationMs, `watching ${address}`, attachAndAnalyze(address, watch)));
         stored.report.notes.unshift(...notes);
         return stored;
@@ -288,7 +288,7 @@ export function createServer(options: McpOptions): { server: McpServer; close():
       const script = input.script === undefined ? null : ws.script(input.script);
       const stored = await call(extra, async (signal) => {
         const { address, notes } = script ? { address: script, notes: [] } : await inspectorOf(input, signal);
-        const { folder, ...watch } = watchOptions(input.top, forMs, Infinity, signal);
+        const { folder, ...watch } = watchOptions(forMs, Infinity, signal);
         const launch: RunOptions = { ...watch, script: address, args: input.args, asyncPreloadPath: options.asyncPreloadPath };
         const what = `watching ${script ? ws.show(script) : address} (ends once the snapshots show a leak)`;
         const stored = await keep(folder, address, ticking(extra, forMs, what, watchAndAnalyze(address, watchForOptions(launch, forMs, rule, input.keep))));
