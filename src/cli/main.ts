@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { AnalysisClient } from '../analysis/client.ts';
 import { errorKind, LeakscopeError } from '../common/errors.ts';
 import { Logger, quietLogger, writerLogger } from '../common/logger.ts';
-import { inspectorOfProcess } from '../inspector/attach-pid.ts';
+import { inspectorOfProcess, openedNotice } from '../inspector/attach-pid.ts';
 import { ExitCode, exitCodeFor } from './exit-codes.ts';
 import { formatHtmlReport } from './html-report.ts';
 import { ProgressBar } from './progress.ts';
@@ -198,10 +198,10 @@ const NEEDS: Record<'run' | 'attach' | 'watch', string> = {
 async function inspectorOfPid(pid: string, logger: Logger, signal: AbortSignal): Promise<string> {
   const id = Number(pid);
   if (!/^\d+$/.test(pid) || !Number.isSafeInteger(id) || id < 1) throw new UsageError(`--pid must be a process id, not '${pid}'`);
-  const { url, opened } = await inspectorOfProcess(id, { logger, signal });
-  // An open inspector runs any code it is sent: the user should know one was left behind.
-  if (opened) process.stderr.write(`leakscope: opened the inspector of process ${id} on ${new URL(url).host} (SIGUSR1); it stays open there until the process exits\n`);
-  return url;
+  const inspector = await inspectorOfProcess(id, { logger, signal });
+  const notice = openedNotice(id, inspector);
+  if (notice) process.stderr.write(`leakscope: ${notice}\n`);
+  return inspector.url;
 }
 
 /** `run`, `attach` and `watch`: parse the shared options, watch, report, and pick the exit code. */

@@ -14,7 +14,7 @@ import type { AnalysisReport, RunReport } from '../analysis/report.ts';
 import { DEFAULT_RULE } from '../analysis/watch-policy.ts';
 import { LeakscopeError } from '../common/errors.ts';
 import type { Logger } from '../common/logger.ts';
-import { inspectorOfProcess } from '../inspector/attach-pid.ts';
+import { inspectorOfProcess, openedNotice } from '../inspector/attach-pid.ts';
 import { progressLabel } from '../cli/progress.ts';
 import { attachAndAnalyze, RunOptions, runAndAnalyze, WatchOptions } from '../cli/run.ts';
 import { parseDuration, parseRule, watchAndAnalyze } from '../cli/watch.ts';
@@ -189,10 +189,9 @@ export function createServer(options: McpOptions): { server: McpServer; close():
     }
     const pid = input.pid!;
     ws.checkProcess(pid);
-    const { url, opened } = await inspectorOfProcess(pid, { logger: options.logger, signal });
-    // An open inspector runs any code it is sent: the user should hear that one was left open.
-    const notes = opened ? [`opened the inspector of process ${pid} on ${new URL(url).host} (SIGUSR1); it stays open there until the process exits`] : [];
-    return { address: url, notes };
+    const inspector = await inspectorOfProcess(pid, { logger: options.logger, signal });
+    const notice = openedNotice(pid, inspector);
+    return { address: inspector.url, notes: notice ? [notice] : [] };
   }
 
   function analysisClient(): AnalysisClient {
