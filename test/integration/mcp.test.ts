@@ -4,11 +4,13 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult, Progress } from '@modelcontextprotocol/sdk/types.js';
+import { catchesSignal } from '../../src/inspector/proc.ts';
 import type { AnalysisOutput, AsyncOutput, ExplainOutput, TopRetainersOutput } from '../../src/mcp/schemas.ts';
 import { CLI, example, program, ROOT, scratch } from '../helpers/paths.ts';
 
@@ -115,7 +117,8 @@ describe('leakscope mcp, with this repository as the workspace', () => {
     // Progress: the run's seconds, one notification a second or so, always further on.
     assert.ok(progress.length >= 4, JSON.stringify(progress));
     assert.ok(progress.every((p, k) => k === 0 || p.progress > progress[k - 1].progress));
-    assert.match(progress[1].message ?? '', /^running examples\/map-cache\.js: 1 s of at most 6 s$/);
+    assert.match(progress[1].message ?? '', /^running examples\/map-cache\.js: \d s of at most 6 s$/);
+    assert.equal(progress.at(-1)?.message, 'running examples/map-cache.js: analysing the snapshots');
     // The summary names the suspect only inside a fenced block, quoted, and says it is untrusted.
     const summary = text(result);
     assert.match(summary, /^Analysis a\d+: LEAK — /);
@@ -196,9 +199,11 @@ describe('leakscope mcp, with this repository as the workspace', () => {
   });
 
   test('attach by pid to a program of the workspace: its Map, and the program keeps running', async () => {
-    const child = spawn(process.execPath, [example('map-cache.js')], { cwd: ROOT, stdio: 'ignore' });
+    // --inspect-port=0: SIGUSR1 opens the inspector on a free port, whatever else runs here.
+    const child = spawn(process.execPath, ['--inspect-port=0', example('map-cache.js')], { cwd: ROOT, stdio: 'ignore' });
     try {
-      await sleep(500);
+      // Before Node catches SIGUSR1, the signal would end it.
+      await waitFor('the program to start', () => catchesSignal(child.pid!, constants.signals.SIGUSR1) === true);
       const { data } = await call<AnalysisOutput>(server, 'attach', { pid: child.pid, durationSeconds: 4, snapshots: 2 });
       assert.equal(data.suspects[0]?.untrusted.heldBy, 'sessions', JSON.stringify(data));
       assert.match(data.notes[0], new RegExp(`^opened the inspector of process ${child.pid} on 127\\.0\\.0\\.1:\\d+ \\(SIGUSR1\\)`));
