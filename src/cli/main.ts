@@ -3,15 +3,15 @@ import { parseArgs } from 'node:util';
 import { AnalysisClient } from '../analysis/client.ts';
 import { errorKind, LeakscopeError } from '../common/errors.ts';
 import { Logger, quietLogger, writerLogger } from '../common/logger.ts';
-import { inspectorOfProcess } from '../inspector/attach-pid.ts';
+import { inspectorOfProcess, openedNotice } from '../inspector/attach-pid.ts';
 import { ExitCode, exitCodeFor } from './exit-codes.ts';
 import { formatHtmlReport } from './html-report.ts';
 import { ProgressBar } from './progress.ts';
 import { attachAndAnalyze, formatMemory, RunOptions, runAndAnalyze, WatchOptions, writeJson, writePrivateFile } from './run.ts';
-import { parseDuration, parseRule, watchAndAnalyze, WatchForOptions } from './watch.ts';
+import { parseDuration, parseRule, watchAndAnalyze, WatchForOptions, watchForOptions } from './watch.ts';
 import { DEFAULT_RULE } from '../analysis/watch-policy.ts';
-import { gcPeriodMs } from '../live/leak-watch.ts';
 import { formatTextReport } from './text-report.ts';
+import { serveMcp } from '../mcp/stdio.ts';
 
 const HELP = `leakscope — find the reference that won't let go
 
@@ -75,7 +75,15 @@ Usage:
       Two or more: what grows between them, ranked, with source lines and a verdict.
         --json             print the report as JSON (schema in the README)
 
-Options of all three:
+  leakscope mcp [--root <folder>] [--max-memory <mb>] [--verbose]
+      A Model Context Protocol server on stdin/stdout, for coding agents: the tools
+      run_leak_hunt, attach, watch, analyze_snapshots, explain_suspect, top_retainers
+      and async_resources (see the README). It runs and attaches only to programs
+      inside the workspace, and keeps the snapshots of its runs in a temporary folder
+      removed when it stops.
+        --root <folder>    the workspace (default: the folder it starts in)
+
+Options of run, attach, watch and analyze (mcp takes --max-memory and --verbose):
   --top <n>          rows in the top tables (default 20)
   --max-memory <mb>  memory the analysis may use (default: three quarters of RAM)
   --verbose          log to stderr what went wrong on the way and was worked around
@@ -166,7 +174,7 @@ const WATCH_OPTIONS = {
 function watchOptions(launch: RunOptions, values: { for?: string; when?: string; keep?: string }): RunOptions & WatchForOptions {
   const forMs = values.for === undefined ? 3_600_000 : parseDuration('--for', values.for);
   const rule = parseRule(values.when ?? '', DEFAULT_RULE);
-  return { ...launch, durationMs: forMs, snapshots: Infinity, gcEveryMs: gcPeriodMs(rule), forMs, rule, keep: Math.max(3, Math.round(positiveNumber('keep', values.keep, 5))) };
+  return watchForOptions(launch, forMs, rule, Math.max(3, Math.round(positiveNumber('keep', values.keep, 5))));
 }
 
 /** `--track-allocations` or `--no-track-allocations`, whichever comes last; off without either (it slows the program down several times over). */
@@ -189,10 +197,10 @@ const NEEDS: Record<'run' | 'attach' | 'watch', string> = {
 async function inspectorOfPid(pid: string, logger: Logger, signal: AbortSignal): Promise<string> {
   const id = Number(pid);
   if (!/^\d+$/.test(pid) || !Number.isSafeInteger(id) || id < 1) throw new UsageError(`--pid must be a process id, not '${pid}'`);
-  const { url, opened } = await inspectorOfProcess(id, { logger, signal });
-  // An open inspector runs any code it is sent: the user should know one was left behind.
-  if (opened) process.stderr.write(`leakscope: opened the inspector of process ${id} on ${new URL(url).host} (SIGUSR1); it stays open there until the process exits\n`);
-  return url;
+  const inspector = await inspectorOfProcess(id, { logger, signal });
+  const notice = openedNotice(id, inspector);
+  if (notice) process.stderr.write(`leakscope: ${notice}\n`);
+  return inspector.url;
 }
 
 /** `run`, `attach` and `watch`: parse the shared options, watch, report, and pick the exit code. */
@@ -251,6 +259,19 @@ async function watch(args: string[], command: 'run' | 'attach' | 'watch'): Promi
   }
 }
 
+/** `leakscope mcp`: serves until the client goes. */
+function mcp(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { root: { type: 'string' }, 'max-memory': { type: 'string' }, verbose: { type: 'boolean', default: false } } });
+  return serveMcp({
+    root: values.root ?? process.cwd(),
+    version: LEAKSCOPE_VERSION,
+    workerPath: join(__dirname, 'worker.js'),
+    asyncPreloadPath: join(__dirname, 'async-preload.js'),
+    memoryBudgetMb: values['max-memory'] === undefined ? undefined : positiveNumber('max-memory', values['max-memory'], 0),
+    logger: loggerFor(values.verbose),
+  });
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '-h' || command === '--help' || command === 'help') {
@@ -272,6 +293,8 @@ async function main(argv: string[]): Promise<number> {
     case 'attach':
     case 'watch':
       return watch(rest, command);
+    case 'mcp':
+      return mcp(rest);
     default:
       throw new UsageError(`unknown command '${command}' (try: leakscope --help)`);
   }

@@ -1,5 +1,10 @@
 import type { AnalysisProgress } from '../analysis/analyze.ts';
 
+/** `snapshot 2/3: dominators`: where an analysis is, in words. */
+export function progressLabel(progress: AnalysisProgress): string {
+  return `snapshot ${progress.file + 1}/${progress.files}: ${progress.phase}`;
+}
+
 /** A one-line progress bar on stderr, drawn only when stderr is a terminal. */
 export class ProgressBar {
   private lastDraw = 0;
@@ -18,8 +23,7 @@ export class ProgressBar {
     const width = 24;
     const filled = Math.round(Math.min(1, Math.max(0, progress.fraction)) * width);
     const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
-    const label = `snapshot ${progress.file + 1}/${progress.files}: ${progress.phase}`;
-    this.stream.write(`\r${bar} ${label}`.padEnd(Math.min(this.stream.columns ?? 80, 100)).slice(0, (this.stream.columns ?? 80) - 1));
+    this.stream.write(`\r${bar} ${progressLabel(progress)}`.padEnd(Math.min(this.stream.columns ?? 80, 100)).slice(0, (this.stream.columns ?? 80) - 1));
     this.drawn = true;
   }
 

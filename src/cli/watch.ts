@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunReport } from '../analysis/report.ts';
 import type { WatchRule } from '../analysis/watch-policy.ts';
 import { LeakscopeError } from '../common/errors.ts';
-import { LeakWatch } from '../live/leak-watch.ts';
+import { gcPeriodMs, LeakWatch } from '../live/leak-watch.ts';
 import type { LiveSession } from '../live/live-session.ts';
 import { leakAlertText } from '../present/suspects.ts';
 import { attachAndAnalyze, note, RunOptions, runAndAnalyze, Schedule, ScheduleFor } from './run.ts';
@@ -46,6 +46,11 @@ function bySnapshotRule(options: RunOptions & WatchForOptions): ScheduleFor {
       },
     };
   };
+}
+
+/** A run's options turned into a watch's: as long as `forMs`, snapshots when `rule` says, `keep` on disk. */
+export function watchForOptions(launch: RunOptions, forMs: number, rule: WatchRule, keep: number): RunOptions & WatchForOptions {
+  return { ...launch, durationMs: forMs, snapshots: Infinity, gcEveryMs: gcPeriodMs(rule), forMs, rule, keep };
 }
 
 /** `leakscope watch <script | port | host:port | ws-url>`. */

@@ -24,6 +24,14 @@ export interface ProcessInspector {
   opened: boolean;
 }
 
+/**
+ * What to tell the user when SIGUSR1 opened the inspector: it runs any code it is sent, and
+ * stays open; null when it was open already.
+ */
+export function openedNotice(pid: number, { url, opened }: ProcessInspector): string | null {
+  return opened ? `opened the inspector of process ${pid} on ${new URL(url).host} (SIGUSR1); it stays open there until the process exits` : null;
+}
+
 const DEFAULT_TIMEOUT_MS = 5000;
 const POLL_MS = 100;
 // What listens on a port of the program may be its own server, which need not answer at all.

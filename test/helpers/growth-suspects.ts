@@ -2,7 +2,7 @@
 // views' unit tests: what a user sees, without running the engine.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { GrowthSite, SourceRef, StackFrame, Suspect } from '../../src/analysis/report.ts';
+import type { AnalysisReport, GrowthSite, SourceRef, StackFrame, Suspect } from '../../src/analysis/report.ts';
 
 export const MB = 1024 * 1024;
 
@@ -103,6 +103,23 @@ export function mapSuspect(file: string, overrides: Partial<Suspect> = {}): Susp
     growthSites: [setSite(file), inexactSite(file)],
     growthSitesNote: null,
     inside: null,
+    ...overrides,
+  };
+}
+
+/** A report whose verdict is a leak, of `suspects` and nothing else unless given. */
+export function leakReport(suspects: Suspect[], overrides: Partial<AnalysisReport> = {}): AnalysisReport {
+  return {
+    version: 1,
+    verdict: 'leak',
+    verdictReason: '1 object(s) grew in every one of the 2 intervals',
+    snapshots: [],
+    top: [],
+    largest: [],
+    classDeltas: [],
+    suspects,
+    groups: [],
+    notes: [],
     ...overrides,
   };
 }

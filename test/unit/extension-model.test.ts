@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AnalysisReport, Suspect } from '../../src/analysis/report.ts';
+import type { Suspect } from '../../src/analysis/report.ts';
 import type { Findings } from '../../src/extension/model/findings.ts';
 import type { Item } from '../../src/extension/model/item.ts';
 import { hoverMarkdown, lineFindings } from '../../src/extension/model/line-findings.ts';
@@ -14,24 +14,13 @@ import { escapeMarkdown } from '../../src/extension/model/markdown.ts';
 import { plainPickText, processPick } from '../../src/extension/model/process-items.ts';
 import { suspectItems } from '../../src/extension/model/suspect-items.ts';
 import { prepareSnapshotFolder, snapshotFileName } from '../../src/inspector/snapshot-folder.ts';
-import { at, mapSuspect, setSite, staticSite, writeMapCache } from '../helpers/growth-suspects.ts';
+import { at, leakReport, mapSuspect, setSite, staticSite, writeMapCache } from '../helpers/growth-suspects.ts';
 import { scratch } from '../helpers/paths.ts';
 
 const file = writeMapCache(scratch('model'));
 
 function findingsOf(...suspects: Suspect[]): Findings {
-  const report: AnalysisReport = {
-    version: 1,
-    verdict: 'leak',
-    verdictReason: '1 object(s) grew in every one of the 2 intervals',
-    snapshots: [],
-    top: [],
-    largest: [],
-    classDeltas: [],
-    suspects,
-    groups: [],
-    notes: [],
-  };
+  const report = leakReport(suspects);
   return { key: 'a1', title: 'map-cache.js', files: ['1', '2', '3'], timesMs: [1_000, 11_000, 21_000], report, verdict: 'leak', verdictReason: report.verdictReason, sites: [], samples: [], notes: [] };
 }
 
