@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { errorKind } from '../common/errors.ts';
+import { errorKind, LeakscopeError } from '../common/errors.ts';
 import type { Logger } from '../common/logger.ts';
 import { snapshotShortfallNow } from '../inspector/headroom.ts';
 import { snapshotFileName } from '../inspector/snapshot-folder.ts';
@@ -57,6 +57,19 @@ export class CaptureCommands {
     if (!process) return void vscode.window.showWarningMessage(NOTHING_WATCHED);
     if (!(await enoughMemory(process))) return;
     if (await this.take(process, { auto: false })) await this.analyzeSeries(process);
+  }
+
+  /**
+   * A snapshot a language-model tool asked for, the user having confirmed it: one that would
+   * not fit in the program's memory is refused with the reason. The findings with it.
+   */
+  async captureForTool(process: WatchedProcess): Promise<Findings> {
+    const shortfall = await snapshotShortfallNow(process.target.session, process.name);
+    if (shortfall) throw new LeakscopeError('input', `${shortfall} (the debug toolbar's camera takes it anyway, after asking)`);
+    if (!(await this.take(process, { auto: false }))) throw new LeakscopeError('input', `the heap snapshot of ${process.name} failed; the notification says why`);
+    const findings = await this.analyzeSeries(process);
+    if (!findings) throw new LeakscopeError('input', `the snapshots of ${process.name} could not be analysed; the notification says why`);
+    return findings;
   }
 
   /**

@@ -91,13 +91,25 @@ export async function attachToInspector(processes: Processes, logger: Logger): P
   });
   if (!address) return;
   try {
-    const url = await resolveInspectorUrl(address.trim());
-    const inspector = await InspectorSession.connect(url);
-    const process = await watch(processes, logger, inspector, `node @ ${new URL(url).host}`, null);
+    const process = await attachAddress(processes, logger, address.trim());
     void vscode.window.showInformationMessage(`Leakscope is watching ${process.name}. Capture snapshots from the Leakscope view.`);
   } catch (error) {
     showFailure(logger, `attaching to ${address}`, error);
   }
+}
+
+/** Watches the process whose inspector is at `address` (a port, host:port or ws:// URL). */
+export async function attachAddress(processes: Processes, logger: Logger, address: string): Promise<WatchedProcess> {
+  const url = await resolveInspectorUrl(address);
+  return watch(processes, logger, await InspectorSession.connect(url), `node @ ${new URL(url).host}`, null);
+}
+
+/** Watches process `pid`, its inspector opened with SIGUSR1 if need be; `opened`: it was, and stays open. */
+export async function attachPid(processes: Processes, logger: Logger, pid: number, signal: AbortSignal): Promise<{ process: WatchedProcess; notice: string }> {
+  const { url, opened } = await inspectorOfProcess(pid, { logger, signal });
+  // Named by its pid only: the program chooses its own title, and messages would render it.
+  const process = await watch(processes, logger, await InspectorSession.connect(url), `node (pid ${pid})`, null);
+  return { process, notice: opened ? ` Its inspector stays open on ${new URL(url).host} until it exits.` : '' };
 }
 
 /**
@@ -121,18 +133,15 @@ export async function attachToProcess(processes: Processes, logger: Logger): Pro
   if (!picked) return;
   const { pid } = picked;
   try {
-    const { url, opened } = await vscode.window.withProgress(
+    const { process, notice } = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Leakscope: opening the inspector of process ${pid}…`, cancellable: true },
       (_progress, token) => {
         const abort = new AbortController();
         token.onCancellationRequested(() => abort.abort());
-        return inspectorOfProcess(pid, { logger, signal: abort.signal });
+        return attachPid(processes, logger, pid, abort.signal);
       },
     );
-    // Named by its pid only: the program chooses its own title, and messages would render it.
-    const process = await watch(processes, logger, await InspectorSession.connect(url), `node (pid ${pid})`, null);
-    const left = opened ? ` Its inspector stays open on ${new URL(url).host} until it exits.` : '';
-    void vscode.window.showInformationMessage(`Leakscope is watching ${process.name}. Capture snapshots from the Leakscope view.${left}`);
+    void vscode.window.showInformationMessage(`Leakscope is watching ${process.name}. Capture snapshots from the Leakscope view.${notice}`);
   } catch (error) {
     showFailure(logger, `attaching to process ${pid}`, error);
   }

@@ -14,6 +14,7 @@ import { SnapshotStore } from './snapshot-store.ts';
 import { MemoryStatus } from './status-bar.ts';
 import { LeakscopeViews } from './views.ts';
 import { LeakWatchService } from './leak-watch.ts';
+import { registerLanguageModelTools } from './lm-tools.ts';
 
 /** Kept for deactivate, which must let go of attached processes before the host ends. */
 let processes: Processes | undefined;
@@ -40,6 +41,7 @@ export function activate(context: vscode.ExtensionContext): void {
     leakWatch,
     new MemoryStatus(watched),
     hookDebugSessions(watched, logger),
+    registerLanguageModelTools(watched, analysis, capture, logger),
     feedPanel(panel, watched),
     vscode.window.registerWebviewViewProvider(View.memory, panel),
     vscode.languages.registerCodeLensProvider(code, lenses),

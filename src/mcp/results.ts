@@ -124,8 +124,16 @@ function suspectLines(s: Suspect, rank: number, report: AnalysisReport | RunRepo
   return lines;
 }
 
+/** The tools an answer points to next: the MCP server's, or the editor's language-model tools. */
+export interface NextTools {
+  explain: string;
+  topRetainers: string;
+}
+
+const MCP_TOOLS: NextTools = { explain: 'explain_suspect', topRetainers: 'top_retainers' };
+
 /** run_leak_hunt, attach, watch and analyze_snapshots: the verdict and the top suspects. */
-export function analysisAnswer(a: StoredAnalysis, top: number, ws: Workspace): ToolAnswer<AnalysisOutput> {
+export function analysisAnswer(a: StoredAnalysis, top: number, ws: Workspace, next: NextTools = MCP_TOOLS): ToolAnswer<AnalysisOutput> {
   const { report } = a;
   const run = isRun(report) ? report : null;
   const suspects = report.suspects.slice(0, top);
@@ -155,9 +163,9 @@ export function analysisAnswer(a: StoredAnalysis, top: number, ws: Workspace): T
   if (suspects.length) {
     out.push('', `${report.suspects.length} suspect(s), most likely first${suspects.length < report.suspects.length ? ` (the first ${suspects.length})` : ''}. ${UNTRUSTED_SENTENCE}`);
     out.push(fenced(suspects.flatMap((s, k) => suspectLines(s, k + 1, report, ws))));
-    out.push(`Next: explain_suspect with analysisId "${a.id}" and rank 1 for its retainer path, allocation stack, source and a fix.`);
+    out.push(`Next: ${next.explain} with analysisId "${a.id}" and rank 1 for its retainer path, allocation stack, source and a fix.`);
   } else if (report.snapshots.length > 1) out.push('', 'No growth suspects.');
-  if (report.snapshots.length === 1) out.push('', `One snapshot: top_retainers with analysisId "${a.id}" says what holds the memory.`);
+  if (report.snapshots.length === 1) out.push('', `One snapshot: ${next.topRetainers} with analysisId "${a.id}" says what holds the memory.`);
   if (report.notes.length) out.push('', ...report.notes.map((note) => `Note: ${note}`));
   return { structured, text: out.join('\n') };
 }

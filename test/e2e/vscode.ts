@@ -54,6 +54,8 @@ export interface VSCodeOptions {
   workspace: string;
   /** A packaged extension, installed before VS Code starts. */
   vsix?: string;
+  /** More of them (a test's own helper extension). */
+  moreVsix?: string[];
   settings?: Record<string, unknown>;
   /** Screenshots and vscode.log (code-server's output) go here. */
   outDir: string;
@@ -144,7 +146,7 @@ export async function startVSCode(options: VSCodeOptions): Promise<VSCode> {
   // VS Code and Chromium keep config, logs and caches under these; not in the user's home.
   const env = { ...process.env, XDG_CONFIG_HOME: join(home, 'config'), XDG_DATA_HOME: join(home, 'data'), XDG_CACHE_HOME: join(home, 'cache') };
 
-  const vsix = options.vsix && resolve(options.vsix);
+  const vsix = [options.vsix, ...(options.moreVsix ?? [])].filter((v) => v !== undefined).map((v) => resolve(v));
 
   let opened: Opened | undefined;
   const close = async () => {
@@ -256,9 +258,9 @@ interface Opened {
 }
 
 /** code-server on a free local port, its workbench in headless Debian Chromium. */
-async function openCodeServer(workspace: string, vsix: string | undefined, dirs: string[], env: NodeJS.ProcessEnv, logFile: string): Promise<Opened> {
+async function openCodeServer(workspace: string, vsix: string[], dirs: string[], env: NodeJS.ProcessEnv, logFile: string): Promise<Opened> {
   if (!existsSync(ENTRY) || !existsSync(NODE)) throw new Error(`code-server ${CODE_SERVER} is not installed in ${INSTALL}: run scripts/e2e-setup.sh ${CODE_SERVER} first`);
-  if (vsix) await promisify(execFile)(NODE, [ENTRY, ...dirs, '--install-extension', vsix, '--force'], { env });
+  for (const file of vsix) await promisify(execFile)(NODE, [ENTRY, ...dirs, '--install-extension', file, '--force'], { env });
   const port = await freePort();
   const log = openSync(logFile, 'w');
   // Its own process group, so shutdown() can stop the server and everything it started.
