@@ -41,7 +41,7 @@ async function endsSoon(process: WatchedProcess): Promise<boolean> {
 }
 
 /** How a capture was asked for: by the user (asks before a capture that may not fit, cancellable), or by the leak watch. */
-type Asker = { auto: false } | { auto: true; reason: string; keep: number };
+type Asker = { auto: false } | { auto: true; keep: number };
 
 export class CaptureCommands {
   constructor(
@@ -84,7 +84,7 @@ export class CaptureCommands {
       return null;
     }
     this.logger.info(`the leak watch takes a snapshot of ${process.name}: ${reason}`);
-    if (!(await this.take(process, { auto: true, reason, keep }))) return null;
+    if (!(await this.take(process, { auto: true, keep }))) return null;
     return this.analyzeSeries(process, true);
   }
 
