@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult, Progress } from '@modelcontextprotocol/sdk/types.js';
+import { launchInspected } from '../../src/inspector/launch.ts';
 import { catchesSignal } from '../../src/inspector/proc.ts';
 import type { AnalysisOutput, AsyncOutput, ExplainOutput, TopRetainersOutput } from '../../src/mcp/schemas.ts';
 import { CLI, example, program, ROOT, scratch } from '../helpers/paths.ts';
@@ -210,6 +211,19 @@ describe('leakscope mcp, with this repository as the workspace', () => {
       assert.equal(child.exitCode, null);
     } finally {
       child.kill();
+    }
+  });
+
+  test('attach by port to a program of the workspace started with --inspect: its Map, and it keeps running', async () => {
+    const launched = await launchInspected(example('map-cache.js'));
+    try {
+      const port = Number(new URL(launched.inspectorUrl).port);
+      const { data } = await call<AnalysisOutput>(server, 'attach', { port, durationSeconds: 4, snapshots: 2 });
+      assert.equal(data.suspects[0]?.untrusted.heldBy, 'sessions', JSON.stringify(data));
+      assert.deepEqual(data.suspects[0]?.at && [data.suspects[0].at.file, data.suspects[0].at.line], ['examples/map-cache.js', 5]);
+      assert.equal(launched.child.exitCode, null);
+    } finally {
+      await launched.stop();
     }
   });
 });
