@@ -39,6 +39,7 @@ function link(path: string): string | null {
 
 // The executable's name as distributions and version managers install it: node, nodejs, node22.
 const NODE_EXECUTABLE = /^(?:node|nodejs)\d*$/;
+const NODE_THREAD_NAME = /^(?:node-)?MainThread$/;
 
 /** The process, or null when there is none by that id (or it is a kernel thread, with no command line). */
 export function readProcess(pid: number): ProcessInfo | null {
@@ -48,7 +49,10 @@ export function readProcess(pid: number): ProcessInfo | null {
   // The executable decides (a program may rename itself through process.title); another
   // user's is unreadable, and then its first argument says.
   const executable = link(`/proc/${pid}/exe`)?.replace(/ \(deleted\)$/, '') ?? argv[0] ?? '';
-  const name = read(`/proc/${pid}/comm`)?.trim() ?? basename(argv[0] ?? '');
+  const comm = read(`/proc/${pid}/comm`)?.trim();
+  // Node 24 names its main thread, which renames the process too: 'MainThread' (24),
+  // 'node-MainThread' (26). Its executable says more.
+  const name = comm && !NODE_THREAD_NAME.test(comm) ? comm : basename(argv[0] ?? '');
   return { pid, name, argv, isNode: NODE_EXECUTABLE.test(basename(executable)) };
 }
 

@@ -59,10 +59,10 @@ for (const node of programNodes()) {
   test(`attach --pid opens the inspector of a program on Node ${node.major} started without --inspect, finds its port, watches it, and leaves it running`, async () => {
     // --inspect-port=0: SIGUSR1 opens it on a port of the system's choosing, found through /proc.
     const { child } = await start(node.path, ['--inspect-port=0', example('map-cache.js')]);
-    assert.ok(
-      listNodeProcesses().some((p) => p.pid === child.pid && p.argv.includes(example('map-cache.js'))),
-      'the picker lists it',
-    );
+    const listed = listNodeProcesses().find((p) => p.pid === child.pid);
+    assert.ok(listed?.argv.includes(example('map-cache.js')), 'the picker lists it');
+    // By its executable: Node 24 and later rename the process after their main thread ('MainThread').
+    assert.equal(listed?.name, 'node');
     const json = join(scratch('attach-pid'), 'report.json');
     const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
       const cli = spawn(process.execPath, [CLI, 'attach', '--pid', String(child.pid), '--duration', '4', '--json', json], { stdio: ['ignore', 'ignore', 'pipe'] });
