@@ -5,6 +5,7 @@ import { errorKind, LeakscopeError } from '../common/errors.ts';
 import type { Logger } from '../common/logger.ts';
 import { snapshotShortfallNow } from '../inspector/headroom.ts';
 import { snapshotFileName } from '../inspector/snapshot-folder.ts';
+import { snapshotLabel } from '../present/snapshots.ts';
 import { AnalysisService } from './analysis-service.ts';
 import { showFailure } from './failures.ts';
 import { MemoryPanel } from './memory-panel.ts';
@@ -90,7 +91,7 @@ export class CaptureCommands {
 
   /** Captures a snapshot of `process`, streamed to the worker, and lists it; false when it failed (the user was told). */
   private async take(process: WatchedProcess, asker: Asker): Promise<boolean> {
-    const file = join(await this.store.folder(), snapshotFileName(process.name, new Date(), process.snapshots.length + 1));
+    const file = join(await this.store.folder(), snapshotFileName(process.name, new Date(), process.nextSeq));
     // The worker reads the snapshot as V8 sends it: when the capture ends, its graph is being built.
     const stream = this.analysis.openStream();
     const title = asker.auto ? `Leakscope: snapshot of ${process.name} (the leak watch)` : `Leakscope: capturing a heap snapshot of ${process.name}`;
@@ -127,7 +128,7 @@ export class CaptureCommands {
     void stream.end(entry.file).catch((error: unknown) => this.logger.warn(`the analysis could not read ${entry.file} as it was captured`, error));
     if (asker.auto) this.dropOverBudget(process, asker.keep);
     this.processes.touch(process);
-    this.panel.addMarker({ timeMs: entry.timeMs, label: `#${process.snapshots.length}` });
+    this.panel.addMarker({ timeMs: entry.timeMs, label: snapshotLabel(entry.seq) });
     if (entry.idsRestarted) {
       void vscode.window.showWarningMessage(
         'Leakscope: something disabled the HeapProfiler since the last snapshot (a profile taken with the JavaScript debugger does), so V8 restarted its object ids. ' +

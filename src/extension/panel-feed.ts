@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { snapshotLabel } from '../present/snapshots.ts';
 import { MemoryPanel } from './memory-panel.ts';
 import { Processes } from './processes.ts';
 import { WatchedProcess } from './watched-process.ts';
@@ -14,7 +15,7 @@ export function feedPanel(panel: MemoryPanel, processes: Processes): vscode.Disp
     panel.showSession(
       active.name,
       active.target.memory.samples,
-      active.snapshots.map((s, k) => ({ timeMs: s.timeMs, label: `#${k + 1}` })),
+      active.snapshots.map((s) => ({ timeMs: s.timeMs, label: snapshotLabel(s.seq) })),
     );
   };
   return vscode.Disposable.from(

@@ -12,6 +12,8 @@ export interface SnapshotEntry extends CapturedSnapshot {
   takenAt: Date;
   /** Taken by the watch's rule, not asked for: the disk budget may delete it. */
   auto: boolean;
+  /** Its place among the process's snapshots in the order taken, from 1: kept when earlier ones go. */
+  seq: number;
 }
 
 /**
@@ -31,6 +33,7 @@ export class LiveSession {
   readonly maps: SourceMaps;
   /** Why it is no longer watched; null while it is. */
   endedBecause: string | null = null;
+  private taken = 0;
 
   constructor(
     readonly key: string,
@@ -58,9 +61,14 @@ export class LiveSession {
   /** Takes a heap snapshot into `file` and lists it. */
   async capture(file: string, options: CaptureOptions & { auto?: boolean } = {}): Promise<SnapshotEntry> {
     const captured = await this.target.capture(file, options);
-    const entry = { ...captured, bytes: statSync(captured.file).size, takenAt: new Date(), auto: options.auto ?? false };
+    const entry = { ...captured, bytes: statSync(captured.file).size, takenAt: new Date(), auto: options.auto ?? false, seq: ++this.taken };
     this.snapshots.push(entry);
     return entry;
+  }
+
+  /** The `seq` the next snapshot will have. */
+  get nextSeq(): number {
+    return this.taken + 1;
   }
 
   async dumpAsync(): Promise<TimedAsyncDump> {

@@ -1,3 +1,4 @@
+import { snapshotLabel } from '../../present/snapshots.ts';
 import { formatBytes } from '../../present/units.ts';
 import type { WatchedProcess } from '../watched-process.ts';
 import { Item } from './item.ts';
@@ -24,9 +25,9 @@ export function snapshotItems(processes: readonly WatchedProcess[]): Item[] {
       contextValue: p.endedBecause === null ? 'process' : 'endedProcess',
       children: [
         ...p.target.notes.map((note, k) => ({ id: `process/${p.key}/note/${k}`, label: note, tooltip: note, icon: 'warning' })),
-        ...p.snapshots.map((s, k) => ({
+        ...p.snapshots.map((s) => ({
         id: `snapshot/${s.file}`,
-        label: `#${k + 1}  ${clock(s.takenAt)}`,
+        label: `${snapshotLabel(s.seq)}  ${clock(s.takenAt)}`,
         description: `${formatBytes(s.bytes)}${s.idsRestarted ? ' · ids restarted' : ''}`,
         tooltip: s.file,
         icon: 'file-binary',
