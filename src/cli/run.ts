@@ -160,12 +160,13 @@ async function observe(live: LiveSession, analysis: LiveAnalysis, options: Watch
         if (ended() || errorKind(error) === 'disconnected') break;
         throw error;
       }
-      const dump = await live.dumpAsync().catch((error: unknown) => {
+      // Kept here, by snapshot, not in the session's list of dumps: those of snapshots the
+      // disk budget lets go must go with them on a watch of hours.
+      const dump = await live.target.dumpAsync().catch((error: unknown) => {
         options.logger.warn(`could not list async resources after snapshot ${k + 1}`, error);
         return null;
       });
       if (dump) dumps.set(file, dump);
-      // Those of snapshots the disk budget let go go with them.
       for (const kept of dumps.keys()) if (!live.snapshots.some((s) => s.file === kept)) dumps.delete(kept);
       if (await schedule.enough(analysis, live)) break;
     }
