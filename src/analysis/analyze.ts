@@ -7,7 +7,7 @@ import { isOwnCode, SourceLocator, urlToFile } from '../snapshot/locations.ts';
 import { readSnapshotFile } from '../snapshot/snapshot-file.ts';
 import { SourceCode } from '../source/source-code.ts';
 import { classDeltas, findSuspects, groupRows } from './compare.ts';
-import { DigestStart, findId, finishDigest, SnapshotDigest, startDigest } from './digest.ts';
+import { DigestStart, finishDigest, idCursor, SnapshotDigest, startDigest } from './digest.ts';
 import { HeapExplorer, objectRow } from './explore.ts';
 import { AnalysisReport, SnapshotInfo, sourceRef, Verdict } from './report.ts';
 import { SourceMaps } from './source-maps.ts';
@@ -155,12 +155,10 @@ function reportOf(entries: Digested[], g: HeapGraph, loc: SourceLocator, code: S
     edgeCount: digest.edgeCount,
     totalBytes: digest.totalBytes,
     nativeBytes: digest.nativeBytes,
-    ...(k > 0 ? newSince(digests[k - 1], digest) : { newObjects: null, newBytes: null }),
-    newStillAlive: null,
+    ...(k > 0 ? newSince(digests[k - 1], digest, digests[digests.length - 1]) : { newObjects: null, newBytes: null, newStillAlive: null }),
     allocationTimeline: digest.timeline,
   }));
   const last = digests[digests.length - 1];
-  for (let k = 1; k < digests.length; k++) infos[k].newStillAlive = survivors(digests[k - 1], digests[k], last);
   const unordered = knownOrder ? -1 : digests.findIndex((d, k) => k > 0 && !followsInTime(digests[k - 1], d));
   // Growth means nothing unless the snapshots are one process's, oldest first.
   const suspects = unordered > 0 ? [] : findSuspects(digests, g, loc, code);
@@ -243,21 +241,16 @@ function forEachNew(a: SnapshotDigest, b: SnapshotDigest, visit: (k: number) => 
   }
 }
 
-function newSince(a: SnapshotDigest, b: SnapshotDigest): { newObjects: number; newBytes: number } {
+/** The objects new in `b` (not in `a`): how many, their bytes, and how many the newest snapshot still has. */
+function newSince(a: SnapshotDigest, b: SnapshotDigest, last: SnapshotDigest): { newObjects: number; newBytes: number; newStillAlive: number } {
   let newObjects = 0;
   let newBytes = 0;
+  let newStillAlive = 0;
+  const inLast = idCursor(last.ids);
   forEachNew(a, b, (k) => {
     newObjects++;
     newBytes += b.shallowById[k];
+    if (inLast(b.ids[k]) >= 0) newStillAlive++;
   });
-  return { newObjects, newBytes };
-}
-
-/** Of the objects new in `b` (not in `a`), how many the newest snapshot still has. */
-function survivors(a: SnapshotDigest, b: SnapshotDigest, last: SnapshotDigest): number {
-  let alive = 0;
-  forEachNew(a, b, (k) => {
-    if (findId(last.ids, b.ids[k]) >= 0) alive++;
-  });
-  return alive;
+  return { newObjects, newBytes, newStillAlive };
 }

@@ -1,3 +1,4 @@
+import { grown } from '../snapshot/columns.ts';
 import { HeapGraph, KNOWN } from '../snapshot/graph.ts';
 
 export type CollectionKind = 'Map' | 'Set' | 'Array' | 'Object' | 'listeners';
@@ -23,8 +24,8 @@ function readSlots(g: HeapGraph, table: number): number {
     // A deleted entry stays in the table as holes until it rehashes (seen on Node 22 and 24).
     if (!Number.isInteger(slot) || slot < 0 || g.nameIs(g.raw.nodeName[target], KNOWN.hole)) continue;
     if (count === slotNumbers.length) {
-      slotNumbers = grow(slotNumbers);
-      slotTargets = grow(slotTargets);
+      slotNumbers = grown(slotNumbers);
+      slotTargets = grown(slotTargets);
     }
     let k = count++;
     for (; k > 0 && slotNumbers[k - 1] > slot; k--) {
@@ -37,12 +38,6 @@ function readSlots(g: HeapGraph, table: number): number {
   return count;
 }
 
-function grow(a: Uint32Array): Uint32Array {
-  const bigger = new Uint32Array(a.length * 2);
-  bigger.set(a);
-  return bigger;
-}
-
 /**
  * Entries of a Map or Set, from its OrderedHashTable's slots that hold objects (small
  * integers are stored inline and have no edge). A Map entry is three slots in a row —
@@ -50,7 +45,7 @@ function grow(a: Uint32Array): Uint32Array {
  * keys or only values are objects, each slot is one entry. A Set's members are one slot each.
  */
 function tableEntries(g: HeapGraph, n: number, isMap: boolean, visit: EntryVisitor): void {
-  const table = g.child(n, 'table');
+  const table = g.child(n, KNOWN.table);
   if (table < 0) return;
   const count = readSlots(g, table);
   // The visitor may read other tables: take this one's slots out of the shared buffers.
@@ -59,7 +54,7 @@ function tableEntries(g: HeapGraph, n: number, isMap: boolean, visit: EntryVisit
 
 /** How many entries a Map or Set holds (see `tableEntries`), read in place. */
 function tableEntryCount(g: HeapGraph, n: number, isMap: boolean): number {
-  const table = g.child(n, 'table');
+  const table = g.child(n, KNOWN.table);
   if (table < 0) return 0;
   // Read first: reading may grow (replace) the buffers.
   const count = readSlots(g, table);
@@ -97,12 +92,12 @@ function forEachEdge(g: HeapGraph, n: number, type: number, visit: (target: numb
   for (let e = g.firstEdge[n]; e < g.firstEdge[n + 1]; e++) if (isEntryEdge(g, e, type)) visit(g.raw.edgeToNode[e]);
 }
 
-/** Entries of an Array or a dictionary object, counted without a visitor: every object of the heap is asked. */
-function edgeCount(g: HeapGraph, n: number, withProperties: boolean): number {
+/** Elements of an Array, counted without a visitor: every Array of the heap is asked. */
+function elementCount(g: HeapGraph, n: number): number {
+  const { edgeType } = g.raw;
+  const { element } = g.edgeTypes;
   let count = 0;
-  for (let e = g.firstEdge[n]; e < g.firstEdge[n + 1]; e++) {
-    if (isEntryEdge(g, e, g.edgeTypes.element) || (withProperties && isEntryEdge(g, e, g.edgeTypes.property))) count++;
-  }
+  for (let e = g.firstEdge[n], end = g.firstEdge[n + 1]; e < end; e++) if (edgeType[e] === element) count++;
   return count;
 }
 
@@ -123,7 +118,7 @@ function countOf(entries: (visit: EntryVisitor) => void): number {
 /** Walks the entries of a collection of the given kind (see `collectionOf`). */
 export function forEachEntry(g: HeapGraph, n: number, kind: CollectionKind, visit: EntryVisitor): void {
   if (kind === 'Map' || kind === 'Set') return tableEntries(g, n, kind === 'Map', visit);
-  if (kind === 'listeners') return listenerEntries(g, g.child(n, '_events'), visit);
+  if (kind === 'listeners') return listenerEntries(g, g.child(n, KNOWN.events), visit);
   if (kind === 'Object') forEachEdge(g, n, g.edgeTypes.property, (target) => visit(target, -1));
   forEachEdge(g, n, g.edgeTypes.element, (target) => visit(target, -1));
 }
@@ -135,10 +130,24 @@ export function forEachEntry(g: HeapGraph, n: number, kind: CollectionKind, visi
 export function collectionOf(g: HeapGraph, n: number): { kind: CollectionKind; entries: number } | null {
   if (g.raw.nodeType[n] !== g.nodeTypes.object) return null;
   const cls = g.classIndexOf(n);
-  if (g.nameIs(cls, KNOWN.Array)) return { kind: 'Array', entries: edgeCount(g, n, false) };
-  const kind: CollectionKind | null = g.nameIs(cls, KNOWN.Map) ? 'Map' : g.nameIs(cls, KNOWN.Set) ? 'Set' : g.raw.nodeType[g.child(n, '_events')] === g.nodeTypes.object ? 'listeners' : null;
-  if (kind === 'listeners') return { kind, entries: countOf((visit) => forEachEntry(g, n, kind, visit)) };
-  if (kind) return { kind, entries: tableEntryCount(g, n, kind === 'Map') };
-  const properties = edgeCount(g, n, true);
+  if (g.nameIs(cls, KNOWN.Array)) return { kind: 'Array', entries: elementCount(g, n) };
+  if (g.nameIs(cls, KNOWN.Map) || g.nameIs(cls, KNOWN.Set)) {
+    const isMap = g.nameIs(cls, KNOWN.Map);
+    return { kind: isMap ? 'Map' : 'Set', entries: tableEntryCount(g, n, isMap) };
+  }
+  // Every object of the heap is asked: its edges are read once, for `_events` and its entries.
+  const { edgeType, edgeNameOrIndex, edgeToNode } = g.raw;
+  const { element, property, hidden, weak } = g.edgeTypes;
+  let events = -1;
+  let properties = 0;
+  for (let e = g.firstEdge[n], end = g.firstEdge[n + 1]; e < end; e++) {
+    const t = edgeType[e];
+    if (t === element) properties++;
+    if (t === weak || t === element || t === hidden) continue;
+    const name = edgeNameOrIndex[e];
+    if (events < 0 && g.nameIs(name, KNOWN.events)) events = edgeToNode[e];
+    if (t === property && !g.nameIs(name, KNOWN.proto)) properties++;
+  }
+  if (events >= 0 && g.raw.nodeType[events] === g.nodeTypes.object) return { kind: 'listeners', entries: countOf((visit) => forEachEntry(g, n, 'listeners', visit)) };
   return properties >= DICTIONARY_MIN_PROPERTIES ? { kind: 'Object', entries: properties } : null;
 }

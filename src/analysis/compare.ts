@@ -3,7 +3,7 @@ import { HeapGraph, SYSTEM_DISTANCE } from '../snapshot/graph.ts';
 import { SourceLocator } from '../snapshot/locations.ts';
 import { COLLECTION_KINDS, CollectionKind } from './collections.ts';
 import { isContext, nodeLabel } from './describe.ts';
-import { findId, SnapshotDigest } from './digest.ts';
+import { findId, idCursor, SnapshotDigest } from './digest.ts';
 import { asyncSites, growthSites, timerSite } from './growth-sites.ts';
 import { biggestChildEdge, declarationOf, holderOf, locateSuspect } from './locate.ts';
 import { describePath, scopeLabel, shortestRetainerPath } from './paths.ts';
@@ -69,12 +69,14 @@ function retainedSeries(digests: SnapshotDigest[], id: number): Array<number | n
 function collectionCandidates(digests: SnapshotDigest[]): Candidate[] {
   const last = digests[digests.length - 1];
   const out: Candidate[] = [];
+  const collections = digests.map((d) => idCursor(d.collectionIds));
+  const objects = digests.map((d) => idCursor(d.ids));
   for (let c = 0; c < last.collectionIds.length; c++) {
     const id = last.collectionIds[c];
-    const counts = digests.map((d) => {
-      const k = findId(d.collectionIds, id);
+    const counts = digests.map((d, s) => {
+      const k = collections[s](id);
       if (k >= 0) return d.collectionEntries[k];
-      return findId(d.ids, id) >= 0 ? 0 : null;
+      return objects[s](id) >= 0 ? 0 : null;
     });
     if (!grows(counts)) continue;
     const retained = retainedSeries(digests, id);
@@ -94,7 +96,8 @@ function collectionCandidates(digests: SnapshotDigest[]): Candidate[] {
  */
 function subtreeCandidates(digests: SnapshotDigest[], g: HeapGraph, exclude: Set<number>): Candidate[] {
   const first = digests[0];
-  const growth = new Float64Array(g.nodeCount);
+  // Few objects grow: a map, not a node-sized array.
+  const growth = new Map<number, number>();
   const series = new Map<number, Array<number | null>>();
   const { object, closure } = g.nodeTypes;
   for (let n = 0; n < g.nodeCount; n++) {
@@ -107,12 +110,13 @@ function subtreeCandidates(digests: SnapshotDigest[], g: HeapGraph, exclude: Set
     if (!grows(retained)) continue;
     const delta = retained[retained.length - 1]! - firstPresent(retained)!;
     if (delta < MIN_GROWTH_BYTES) continue;
-    growth[n] = delta;
+    growth.set(n, delta);
     series.set(n, retained);
   }
   const out: Candidate[] = [];
   for (const [n, retained] of series) {
     const children = g.dominated(n);
+    const own = growth.get(n)!;
     // Its growth is explained by one child that holds most of it, or by growing collections
     // under it that do together (two leaking Maps in one module are two findings, not one
     // about the module).
@@ -120,13 +124,14 @@ function subtreeCandidates(digests: SnapshotDigest[], g: HeapGraph, exclude: Set
     let deferred = false;
     for (let i = 0; i < children.length && !deferred; i++) {
       const c = children[i];
-      if (growth[c] === 0) continue;
+      const childGrowth = growth.get(c);
+      if (childGrowth === undefined) continue;
       // A child that retained more than n in the first snapshot was not under n then (the
       // dominator tree changed: say, only the running stack held n's scope while the module
       // loaded): n's growth includes taking it in, and that part is the child's too.
-      const share = growth[c] + Math.max(0, firstPresent(series.get(c)!)! - firstPresent(retained)!);
+      const share = childGrowth + Math.max(0, firstPresent(series.get(c)!)! - firstPresent(retained)!);
       if (exclude.has(g.id(c))) collectionsGrowth += share;
-      deferred = share >= FRONTIER_SHARE * growth[n] || collectionsGrowth >= FRONTIER_SHARE * growth[n];
+      deferred = share >= FRONTIER_SHARE * own || collectionsGrowth >= FRONTIER_SHARE * own;
     }
     // The global object and module scopes hold everything; they are only news if nothing below explains it.
     if (deferred || exclude.has(g.id(n)) || g.distance[n] <= 1) continue;

@@ -51,7 +51,7 @@ export function edgeLabel(g: HeapGraph, e: number): string {
 /** A closure that captured this scope (its `context`), which tells the scope's file. */
 export function capturingClosure(g: HeapGraph, context: number): number {
   for (let r = g.firstRetainer[context]; r < g.firstRetainer[context + 1]; r++) {
-    const from = g.retainerNode[r];
+    const from = g.retainer(r);
     if (g.raw.nodeType[from] === g.nodeTypes.closure && g.child(from, 'context') === context) return from;
   }
   return -1;

@@ -1,4 +1,6 @@
+import { grown } from '../snapshot/columns.ts';
 import { HeapGraph, SYSTEM_DISTANCE } from '../snapshot/graph.ts';
+import { orderByKey } from '../snapshot/order.ts';
 import { SourceLocator } from '../snapshot/locations.ts';
 import { COLLECTION_KINDS, collectionOf } from './collections.ts';
 import { collectGroups, Group, groupCandidates } from './groups.ts';
@@ -47,36 +49,43 @@ export interface DigestStart {
 export function startDigest(g: HeapGraph, work?: Uint32Array): DigestStart {
   const ids = g.raw.nodeId;
   const order = orderByKey(ids, work);
-  const colIds: number[] = [];
-  const colEntries: number[] = [];
-  const colKinds: number[] = [];
+  // Typed and grown by doubling: a big heap has a million collections.
+  let colIds = new Uint32Array(1024);
+  let colEntries = new Uint32Array(1024);
+  let colKinds = new Uint8Array(1024);
+  let found = 0;
   for (let k = 0; k < order.length; k++) {
     const n = order[k];
     if (g.distance[n] >= SYSTEM_DISTANCE) continue;
     const collection = collectionOf(g, n);
-    if (collection && collection.entries > 0) {
-      colIds.push(ids[n]);
-      colEntries.push(collection.entries);
-      colKinds.push(COLLECTION_KINDS.indexOf(collection.kind));
+    if (!collection || collection.entries === 0) continue;
+    if (found === colIds.length) {
+      colIds = grown(colIds);
+      colEntries = grown(colEntries);
+      colKinds = grown(colKinds);
     }
+    colIds[found] = ids[n];
+    colEntries[found] = collection.entries;
+    colKinds[found++] = COLLECTION_KINDS.indexOf(collection.kind);
   }
   return {
     order,
     classes: classCounts(g),
     groupCandidates: groupCandidates(g),
-    collectionIds: Uint32Array.from(colIds),
-    collectionEntries: Uint32Array.from(colEntries),
-    collectionKinds: Uint8Array.from(colKinds),
+    collectionIds: colIds.slice(0, found),
+    collectionEntries: colEntries.slice(0, found),
+    collectionKinds: colKinds.slice(0, found),
   };
 }
 
 /**
- * The rest, once the graph is built. Its big arrays are made here rather than in `startDigest`,
- * where the other thread's work arrays still take their room.
+ * The rest, once the graph is built (`start` is used up). Its big arrays are made here
+ * rather than in `startDigest`, where the other thread's work arrays still take their room.
  */
 export function finishDigest(g: HeapGraph, start: DigestStart, locator: SourceLocator): SnapshotDigest {
+  // The order becomes the ids, in place.
   const { order } = start;
-  const ids = new Uint32Array(g.nodeCount);
+  const ids = order;
   const retainedById = new Float32Array(g.nodeCount);
   const shallowById = new Float32Array(g.nodeCount);
   let nativeBytes = g.raw.extraNativeBytes;
@@ -142,24 +151,11 @@ export function findId(sorted: Uint32Array, id: number): number {
   return -1;
 }
 
-/**
- * Ordinals sorted by their 32-bit key: an LSD radix sort, two 16-bit passes (a comparator sort
- * of millions is slow). `work`: at least as many slots as keys, if the caller has them to lend.
- */
-export function orderByKey(keys: Uint32Array, work: Uint32Array = new Uint32Array(keys.length)): Uint32Array {
-  const count = keys.length;
-  let from: Uint32Array = new Uint32Array(count);
-  let to = work.subarray(0, count);
-  for (let n = 0; n < count; n++) from[n] = n;
-  for (let shift = 0; shift < 32; shift += 16) {
-    const buckets = new Uint32Array(65537);
-    for (let n = 0; n < count; n++) buckets[((keys[n] >>> shift) & 0xffff) + 1]++;
-    for (let b = 0; b < 65536; b++) buckets[b + 1] += buckets[b];
-    for (let k = 0; k < count; k++) {
-      const n = from[k];
-      to[buckets[(keys[n] >>> shift) & 0xffff]++] = n;
-    }
-    [from, to] = [to, from];
-  }
-  return from;
+/** `findId` for ids asked in ascending order: one walk along `sorted` answers them all. */
+export function idCursor(sorted: Uint32Array): (id: number) => number {
+  let i = 0;
+  return (id) => {
+    while (i < sorted.length && sorted[i] < id) i++;
+    return i < sorted.length && sorted[i] === id ? i : -1;
+  };
 }

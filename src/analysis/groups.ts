@@ -60,13 +60,13 @@ class GroupTable {
 
 /** The function a suspended async function or generator object runs, or -1. */
 function generatorFunction(g: HeapGraph, n: number): number {
-  const fn = g.child(n, 'function');
+  const fn = g.child(n, KNOWN.function);
   return fn >= 0 && g.raw.nodeType[fn] === g.nodeTypes.closure ? fn : -1;
 }
 
 function heldByGenerator(g: HeapGraph, n: number): boolean {
   for (let r = g.firstRetainer[n]; r < g.firstRetainer[n + 1]; r++) {
-    if (generatorFunction(g, g.retainerNode[r]) >= 0) return true;
+    if (generatorFunction(g, g.retainer(r)) >= 0) return true;
   }
   return false;
 }

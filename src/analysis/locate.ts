@@ -30,7 +30,7 @@ export function holderOf(g: HeapGraph, locator: SourceLocator, holder: number, e
 /** The file of the CommonJS module whose `exports` object `n` is, or null. */
 function exportingModule(g: HeapGraph, n: number): string | null {
   for (let r = g.firstRetainer[n]; r < g.firstRetainer[n + 1]; r++) {
-    const from = g.retainerNode[r];
+    const from = g.retainer(r);
     if (g.className(from) !== 'Module' || g.child(from, 'exports') !== n) continue;
     const filename = g.child(from, 'filename');
     return filename >= 0 && isOwnCode(g.name(filename)) ? g.name(filename) : null;

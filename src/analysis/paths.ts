@@ -22,7 +22,7 @@ export function shortestRetainerPath(g: HeapGraph, target: number): PathStep[] {
     let bestScore = Infinity;
     const here = g.distance[current];
     for (let r = g.firstRetainer[current]; r < g.firstRetainer[current + 1]; r++) {
-      const from = g.retainerNode[r];
+      const from = g.retainer(r);
       if (from === g.rootOrdinal || from === best) continue;
       const d = g.distance[from];
       // Ranks add less than one distance step: only a closer retainer can beat the best.

@@ -28,38 +28,12 @@ export function classCounts(g: HeapGraph): Map<number, ClassTotals> {
 }
 
 /**
- * Totals per class, with `byClass` from `classCounts`. Retained sizes follow DevTools: walk
- * the dominator tree and count an object's retained size only when no dominator above it is
- * of the same class, so a linked list of Nodes is not counted once per link.
+ * Totals per class, with `byClass` from `classCounts`. Retained sizes follow DevTools: an
+ * object counts only when no dominator above it is of the same class, so a linked list of
+ * Nodes is not counted once per link.
  */
 export function classSummary(g: HeapGraph, byClass = classCounts(g)): ClassTotals[] {
-  const { selfSize, retainedSize, rootOrdinal } = g;
-  const { first, list } = g.dominatorChildren();
-  // Depth-first over the dominator tree, tracking how many ancestors of each class are open.
-  const open = new Uint32Array(g.stringCount);
-  const retained = new Float64Array(g.stringCount);
-  // Each node is pushed once, and a counted one with children once more as its class's exit
-  // marker (~class): at most 2N entries.
-  const stack = new Int32Array(g.nodeCount * 2 + 1);
-  let top = 0;
-  stack[top++] = rootOrdinal;
-  while (top > 0) {
-    const n = stack[--top];
-    if (n < 0) {
-      open[~n]--;
-      continue;
-    }
-    const k = g.classIndexOf(n);
-    const counted = n !== rootOrdinal && selfSize[n] > 0 && open[k] === 0;
-    if (counted) retained[k] += retainedSize[n];
-    const end = first[n + 1];
-    if (first[n] === end) continue;
-    if (counted) {
-      open[k]++;
-      stack[top++] = ~k;
-    }
-    for (let i = first[n]; i < end; i++) stack[top++] = list[i];
-  }
+  const retained = g.classRetainedSizes();
   for (const [k, totals] of byClass) totals.retained = retained[k];
   return [...byClass.values()].sort((a, b) => b.retained - a.retained || b.shallow - a.shallow);
 }

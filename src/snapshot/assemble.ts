@@ -50,12 +50,18 @@ export function assemble(sections: Sections): RawSnapshot {
     edgeNameOrIndex: e.nameOrIndex.subarray(0, edgeCount),
     edgeToNode: toNode,
     strings,
-    locations: sections.locations?.table ?? new LocationTable(nodeCount, 1),
+    locations: sealed(sections.locations?.table ?? new LocationTable(nodeCount, 1)),
     ...traces(meta, sections, strings),
     extraNativeBytes: Number.isFinite(header.extra_native_bytes) ? Math.max(0, header.extra_native_bytes!) : 0,
   };
   rootAtGlobalObjects(raw);
   return raw;
+}
+
+/** A table the parser did not seal (its section cut short), sealed. */
+function sealed(table: LocationTable): LocationTable {
+  table.seal();
+  return table;
 }
 
 /** Per-node edge counts to first-edge offsets, in place (the array has one slot more than nodes). */

@@ -57,7 +57,8 @@ export function allocateEdges(count: number, allocate: Allocate): EdgeArrays {
   };
 }
 
-function grown<T extends Column>(a: T, size: number): T {
+/** A copy of `a` with room for `size` elements (twice its length unless told). */
+export function grown<T extends Column>(a: T, size = 2 * a.length): T {
   const bigger = new (a.constructor as new (n: number) => T)(size);
   bigger.set(a);
   return bigger;

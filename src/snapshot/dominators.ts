@@ -43,18 +43,20 @@ export function computeDominators(
   const ancestor = new Uint32Array(spare, 0, size).fill(0);
   const vertex = new Uint32Array(size);
   const label = new Uint32Array(spare, 4 * size, size).fill(0);
-  const semi = new Uint32Array(size);
   const dom = new Uint32Array(allocate(4 * size));
-  // During the DFS the dominators are not known yet: their slots hold each vertex's next edge.
+  // One array fewer: during the DFS the dominators' slots hold each vertex's next edge, and
+  // its preorder number waits in `ancestor`; then they hold the semidominators, each read
+  // just before that vertex's dominator overwrites it. A vertex is visited once it has a label.
   const nextEdge = dom;
+  const number = ancestor;
   let n = 0;
 
   const dfs = (start: number): void => {
     nextEdge[start] = firstEdge[start - 1];
     let v = start;
     while (v !== 0) {
-      if (semi[v] === 0) {
-        semi[v] = ++n;
+      if (label[v] === 0) {
+        number[v] = ++n;
         vertex[n] = label[v] = v;
       }
       let next = parent[v];
@@ -62,7 +64,7 @@ export function computeDominators(
       for (let e = nextEdge[v]; e < end; e++) {
         if (!g.isEssential(e)) continue;
         const w = to[e] + 1;
-        if (semi[w] === 0) {
+        if (label[w] === 0) {
           parent[w] = v;
           nextEdge[w] = firstEdge[w - 1];
           nextEdge[v] = e + 1;
@@ -86,7 +88,7 @@ export function computeDominators(
   dfs(r);
   if (n < count) {
     for (let v = 1; v <= count; v++) {
-      if (semi[v] === 0 && hasOnlyNonEssentialRetainers(v - 1)) {
+      if (label[v] === 0 && hasOnlyNonEssentialRetainers(v - 1)) {
         parent[v] = r;
         dfs(v);
       }
@@ -94,12 +96,17 @@ export function computeDominators(
   }
   if (n < count) {
     for (let v = 1; v <= count; v++) {
-      if (semi[v] === 0) {
+      if (label[v] === 0) {
         parent[v] = r;
-        semi[v] = ++n;
+        number[v] = ++n;
         vertex[n] = label[v] = v;
       }
     }
+  }
+  const semi = dom;
+  for (let v = 1; v <= count; v++) {
+    semi[v] = number[v];
+    ancestor[v] = 0;
   }
 
   // Path compression walks are short on real heaps: a plain array grows as far as needed.

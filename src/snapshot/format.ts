@@ -1,4 +1,5 @@
 import { LeakscopeError } from '../common/errors.ts';
+import { orderByKey } from './order.ts';
 /** The parts of a .heapsnapshot file that describe its own layout (`snapshot.meta`). */
 export interface SnapshotMeta {
   node_fields: string[];
@@ -32,26 +33,32 @@ export interface RawLocation {
 const RECORD = 4;
 const NO_NODE = 0xffffffff;
 
-/** Locations by node ordinal, in typed arrays: big heaps have millions of them. */
+/**
+ * Locations by node ordinal, in typed arrays: big heaps have millions of them (3.3 M in a 1 GB
+ * snapshot), but far fewer than nodes, so they are found by binary search in the records'
+ * ordinals rather than kept in a node-sized index. Read once `seal`ed.
+ */
 export class LocationTable {
-  private readonly recordOf: Int32Array;
+  /** Per record, its node's ordinal: ascending once sealed (V8 writes them in no order). */
+  private ordinals: Uint32Array;
   private data: Uint32Array;
+  private sorted = true;
   size = 0;
 
-  constructor(nodeCount: number, capacity = 1024) {
-    this.recordOf = new Int32Array(nodeCount).fill(-1);
+  constructor(
+    private readonly nodeCount: number,
+    capacity = 1024,
+  ) {
+    this.ordinals = new Uint32Array(Math.max(1, capacity));
     this.data = new Uint32Array(Math.max(1, capacity) * RECORD);
   }
 
   add(ordinal: number, scriptId: number, line: number, column: number, scriptNode = -1): void {
-    if (ordinal < 0 || ordinal >= this.recordOf.length || !Number.isInteger(ordinal)) return;
+    if (ordinal < 0 || ordinal >= this.nodeCount || !Number.isInteger(ordinal)) return;
     const r = this.size++;
-    if (r * RECORD + RECORD > this.data.length) {
-      const bigger = new Uint32Array(this.data.length * 2);
-      bigger.set(this.data);
-      this.data = bigger;
-    }
-    this.recordOf[ordinal] = r;
+    if (r === this.ordinals.length) this.resize(2 * r);
+    if (r > 0 && ordinal < this.ordinals[r - 1]) this.sorted = false;
+    this.ordinals[r] = ordinal;
     const at = r * RECORD;
     this.data[at] = scriptId;
     this.data[at + 1] = line;
@@ -59,10 +66,23 @@ export class LocationTable {
     this.data[at + 3] = scriptNode < 0 || !Number.isInteger(scriptNode) ? NO_NODE : scriptNode;
   }
 
+  /** All added: sorted by node, and the room grown for more given back. Again: nothing to do. */
+  seal(): void {
+    if (!this.sorted) this.sort();
+    else if (this.ordinals.length > this.size) this.resize(this.size);
+  }
+
   get(ordinal: number): RawLocation | null {
-    const r = this.recordOf[ordinal];
-    if (r === undefined || r < 0) return null;
-    const at = r * RECORD;
+    // The last record of the node, as a later record replaces an earlier one.
+    let lo = 0;
+    let hi = this.size;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.ordinals[mid] <= ordinal) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === 0 || this.ordinals[lo - 1] !== ordinal) return null;
+    const at = (lo - 1) * RECORD;
     const scriptNode = this.data[at + 3];
     return { scriptId: this.data[at], line: this.data[at + 1], column: this.data[at + 2], scriptNode: scriptNode === NO_NODE ? -1 : scriptNode };
   }
@@ -72,6 +92,35 @@ export class LocationTable {
     for (let at = 0; at < this.size * RECORD; at += RECORD) {
       if (this.data[at + 3] !== NO_NODE) yield [this.data[at], this.data[at + 3]];
     }
+  }
+
+  /** Calls `visit` with each node that has a location and its script id, in node order. */
+  forEachNode(visit: (ordinal: number, scriptId: number) => void): void {
+    for (let r = 0; r < this.size; r++) visit(this.ordinals[r], this.data[r * RECORD]);
+  }
+
+  private resize(capacity: number): void {
+    const ordinals = new Uint32Array(Math.max(1, capacity));
+    const data = new Uint32Array(Math.max(1, capacity) * RECORD);
+    ordinals.set(this.ordinals.subarray(0, this.size));
+    data.set(this.data.subarray(0, this.size * RECORD));
+    this.ordinals = ordinals;
+    this.data = data;
+  }
+
+  /** Records by ordinal, stably (equal ordinals keep their order, so the last still wins). */
+  private sort(): void {
+    const order = orderByKey(this.ordinals.subarray(0, this.size));
+    const ordinals = new Uint32Array(Math.max(1, this.size));
+    const data = new Uint32Array(Math.max(1, this.size) * RECORD);
+    for (let k = 0; k < this.size; k++) {
+      const r = order[k];
+      ordinals[k] = this.ordinals[r];
+      for (let f = 0; f < RECORD; f++) data[k * RECORD + f] = this.data[r * RECORD + f];
+    }
+    this.ordinals = ordinals;
+    this.data = data;
+    this.sorted = true;
   }
 }
 
@@ -99,7 +148,11 @@ export interface RawSnapshot {
   nodeType: Uint8Array;
   nodeName: Uint32Array;
   nodeId: Uint32Array;
-  /** 32-bit unless some object is 4 GB or more (an enormous ArrayBuffer backing store). */
+  /**
+   * 32-bit unless some object is 4 GB or more (an enormous ArrayBuffer backing store). Moved
+   * into the graph by HeapGraph.build, which folds sizes into it (empty here after): a big
+   * heap can't spare two copies.
+   */
   nodeSelfSize: Uint32Array | Float64Array;
   /** Edge ordinals of node n are firstEdge[n] .. firstEdge[n+1]-1 (nodeCount + 1 entries). */
   firstEdge: Uint32Array;

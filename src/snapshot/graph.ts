@@ -1,14 +1,33 @@
 import { isNativeContextName } from './assemble.ts';
+import { isDigit } from './json-bytes.ts';
 import { throwIfCancelled } from '../common/errors.ts';
 import { RawSnapshot } from './format.ts';
 import { plainMemory, SHARED_FROM_NODES, sharedMemory } from './columns.ts';
-import { GraphHelper } from './graph-helper.ts';
-import { allocateRetainers, buildDominatorTree, countRetainers, DominatorTree, fillRetainers, PassInput, transferOwnedSizes } from './graph-passes.ts';
+import { GRAPH_SIGNALS, GraphHelper } from './graph-helper.ts';
+import {
+  allocateRetainers,
+  buildDominatorChildren,
+  buildDominatorTree,
+  ClassTable,
+  classOf,
+  countRetainers,
+  EssentialInput,
+  fillRetainers,
+  markEssentialEdges,
+  NOT_ESSENTIAL,
+  PassInput,
+  retainedSizes,
+  sumRetainedByClass,
+  transferOwnedSizes,
+} from './graph-passes.ts';
 import { releaseGarbage } from './memory.ts';
 
 /** Distance given to nodes reachable only through V8's internal roots (DevTools' baseSystemDistance). */
 export const SYSTEM_DISTANCE = 100_000_000;
 export const UNREACHABLE = 0x7fffffff;
+
+/** Slots of the size fold's walk on two threads: it holds few nodes at once, and spills past them. */
+const FOLD_STACK = 1 << 16;
 
 /** One hop of a retainer path: `edge` leads from the previous step's node into `node` (-1 at the start). */
 export interface PathStep {
@@ -59,6 +78,7 @@ const MAP_DESCRIPTORS = 2;
  * flag per string (set once, with the others), not by comparing strings each time.
  */
 export const KNOWN = { proto: 3, events: 4, table: 5, Array: 6, Map: 7, Set: 8, hole: 9, Timeout: 10, Promise: 11, function: 12 } as const;
+export type KnownCode = (typeof KNOWN)[keyof typeof KNOWN];
 const KNOWN_FLAG = new Map<string, number>([
   ['__proto__', KNOWN.proto],
   ['_events', KNOWN.events],
@@ -78,6 +98,19 @@ const GLOBAL_TAG = / \(global\*?\)(?: \/ .*)?$/;
 const EPHEMERON_NAME =
   /^\d+(?<pair> \/ part of key \(.*? @\d+\) -> value \(.*? @\d+\) pair in WeakMap \(table @(?<table>\d+)\))$/;
 
+/** The node whose edges start closest to the middle of all edges. */
+function edgeMidpoint(firstEdge: Uint32Array): number {
+  const half = firstEdge[firstEdge.length - 1] / 2;
+  let lo = 0;
+  let hi = firstEdge.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (firstEdge[mid] < half) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /**
  * The heap as a graph with the indexes every query needs: edges and retainers by node,
  * class names, distances from the roots, the dominator tree and retained sizes. The rules
@@ -92,19 +125,17 @@ export class HeapGraph {
   /** Edge ordinals of node n are firstEdge[n] .. firstEdge[n+1]-1. */
   readonly firstEdge: Uint32Array;
   /**
-   * The nodes holding node n are retainerNode[firstRetainer[n] .. firstRetainer[n+1]-1],
+   * The nodes holding node n are retainer(r) for r in firstRetainer[n] .. firstRetainer[n+1]-1,
    * in ascending order; `edgeBetween` finds the edge itself, which few queries need.
    */
   firstRetainer!: Uint32Array;
-  retainerNode!: Uint32Array;
+  private retainerSlots!: Uint32Array;
   /**
    * Shallow sizes, with owned internal arrays folded into their owner as DevTools shows them;
    * 64-bit only when they add up to 4 GB or more (no folded size can outgrow 32 bits then).
    */
   readonly selfSize: Uint32Array | Float64Array;
-  private classByType: number[] = [];
-  private unknownClass = 0;
-  private readonly elementClass = new Map<number, number>();
+  private classes!: ClassTable;
   /** Per string of the snapshot: whether it names a NativeContext or a map's descriptors (NATIVE_CONTEXT…). */
   private nameFlags!: Uint8Array;
   /** The snapshot's strings; class names the graph derives come after them, in `addedStrings`. */
@@ -114,9 +145,12 @@ export class HeapGraph {
   dominator!: Uint32Array;
   retainedSize!: Float64Array;
   private essential!: Uint32Array;
-  private ephemeronCache: Int8Array;
-  private ephemeronInfo = new Map<number, { pair: string; table: number }>();
+  /** Per string: the WeakMap table id of the ephemeron edges with that name, or -1 (most). */
+  private ephemeronTable!: Float64Array;
+  private readonly ephemeronInfo = new Map<number, { pair: string; table: number }>();
   private dominatedFirst: Uint32Array | null = null;
+  /** Retained sizes by class string index: from the other thread, or summed when first asked. */
+  private classRetained: Float64Array | null = null;
   private dominatedList: Uint32Array | null = null;
 
   /**
@@ -140,12 +174,15 @@ export class HeapGraph {
     this.nodeTypes = typeIds(raw.nodeTypeNames, NODE_TYPES);
     this.edgeTypes = typeIds(raw.edgeTypeNames, EDGE_TYPES);
     this.strings = raw.strings;
-    this.ephemeronCache = new Int8Array(raw.strings.length);
     const sizes = raw.nodeSelfSize;
+    raw.nodeSelfSize = new Uint32Array(0);
     let total = 0;
     for (let n = 0; n < sizes.length; n++) total += sizes[n];
-    this.selfSize = total > 0xffffffff ? new Float64Array(this.allocate(8 * this.nodeCount)) : new Uint32Array(this.allocate(4 * this.nodeCount));
-    this.selfSize.set(sizes);
+    // Folded sizes may add up past 32 bits; memory another thread can't read must be copied.
+    const fits = sizes instanceof Float64Array || total <= 0xffffffff;
+    const readable = threads === 1 || sizes.buffer instanceof SharedArrayBuffer;
+    this.selfSize = fits && readable ? sizes : total > 0xffffffff ? new Float64Array(this.allocate(8 * this.nodeCount)) : new Uint32Array(this.allocate(4 * this.nodeCount));
+    if (this.selfSize !== sizes) this.selfSize.set(sizes);
     this.firstEdge = raw.firstEdge;
   }
 
@@ -171,26 +208,50 @@ export class HeapGraph {
     // The retained sizes' array lends its memory to the work of other phases first: on a big
     // heap every fresh megabyte costs time as well as room.
     const retained = new Float64Array(this.allocate(8 * (nodeCount + 1)));
-    const helper = this.threads === 2
-      ? new GraphHelper({ kind: 'graph', input, sizes: this.selfSize, foldSizes, essentialEdges: essential, retainers, retained, signals: new Int32Array(sharedMemory(8)) })
+    const classRetained = this.threads === 2 ? new Float64Array(sharedMemory(8 * this.stringCount)) : null;
+    const owned = new Uint8Array(this.allocate(nodeCount));
+    const essentialInput: EssentialInput = { ...this.essentialInput(), pageOwned: owned };
+    // The essential edges are marked on both threads: the other one's half from `split` on.
+    const split = this.threads === 2 ? edgeMidpoint(this.firstEdge) : nodeCount;
+    const helper = classRetained
+      ? new GraphHelper({
+          kind: 'graph',
+          input,
+          essential: essentialInput,
+          split,
+          sizes: this.selfSize,
+          essentialEdges: essential,
+          retainers,
+          retained,
+          nodeName: this.raw.nodeName,
+          classes: this.classes,
+          classRetained,
+          signals: new Int32Array(sharedMemory(4 * GRAPH_SIGNALS)),
+        })
       : null;
-    let tree: DominatorTree;
     try {
       options.onProgress?.('marking essential edges', 0.1);
-      this.essential = this.buildEssentialEdges(this.markPageOwned(queue), essential);
+      const ownsSome = this.markPageOwned(queue, owned);
+      if (!ownsSome) essentialInput.pageOwned = null;
+      helper?.pageOwnedReady(ownsSome);
+      markEssentialEdges(essentialInput, 0, split, essential);
+      this.essential = essential;
       check();
       if (helper) {
         // The other thread builds the retainers and the dominator tree while this one measures
-        // distances and does the caller's work that needs no dominators.
+        // distances, folds sizes and does the caller's work that needs no dominators.
         helper.essentialEdgesReady();
         options.onProgress?.('distances', 0.2);
         this.distance = this.computeDistances(queue);
         check();
-        await helper.sizesFolded();
+        if (foldSizes) transferOwnedSizes(input, this.selfSize, queue, new Uint32Array(FOLD_STACK));
+        helper.sizesReady();
+        check();
         options.onProgress?.('dominators', 0.4);
         options.beforeDominators?.(this, queue);
         check();
-        tree = await helper.finished();
+        this.dominator = await helper.finished();
+        this.classRetained = classRetained;
       } else {
         const scratch: [Uint32Array, Uint32Array] = [queue, new Uint32Array(nodeCount + 1)];
         options.onProgress?.('indexing retainers', 0.2);
@@ -206,16 +267,33 @@ export class HeapGraph {
         check();
         options.onProgress?.('dominators', 0.5);
         releaseGarbage(nodeCount);
-        tree = buildDominatorTree(input, essential, retainers, this.selfSize, scratch[1], retained.buffer, plainMemory);
+        const tree = buildDominatorTree(input, essential, retainers, scratch[1], retained.buffer, plainMemory);
+        retainedSizes(tree, this.rootOrdinal, this.selfSize, retained.subarray(0, nodeCount));
+        this.dominator = tree.dominator;
       }
     } finally {
       await helper?.stop();
     }
     this.firstRetainer = retainers.first;
-    this.retainerNode = retainers.retainerNode;
-    this.dominator = tree.dominator;
-    this.retainedSize = tree.retained;
+    this.retainerSlots = retainers.retainerNode;
+    this.retainedSize = retained.subarray(0, nodeCount);
     options.onProgress?.('done', 1);
+  }
+
+  /** The essential edges' input but for what the program owns, which is marked first. */
+  private essentialInput(): Omit<EssentialInput, 'pageOwned'> {
+    const { raw } = this;
+    const { weak, shortcut, internal } = this.edgeTypes;
+    return {
+      firstEdge: this.firstEdge,
+      edgeType: raw.edgeType,
+      edgeToNode: raw.edgeToNode,
+      edgeNameOrIndex: raw.edgeNameOrIndex,
+      nodeId: raw.nodeId,
+      rootOrdinal: this.rootOrdinal,
+      types: { weak, shortcut, internal },
+      ephemeronTable: this.ephemeronTable,
+    };
   }
 
   private passInput(): PassInput {
@@ -277,6 +355,11 @@ export class HeapGraph {
     return this.raw.edgeType[e] === this.edgeTypes.weak;
   }
 
+  /** The node in retainer slot `r` (see `firstRetainer`). */
+  retainer(r: number): number {
+    return this.retainerSlots[r] & ~NOT_ESSENTIAL;
+  }
+
   isEssential(e: number): boolean {
     return (this.essential[e >>> 5] & (1 << (e & 31))) !== 0;
   }
@@ -286,13 +369,19 @@ export class HeapGraph {
     return this.nameFlags[this.raw.nodeName[n]] === NATIVE_CONTEXT;
   }
 
-  /** First edge of `n` with the given name (any type but weak), or -1. */
-  findEdge(n: number, name: string): number {
-    const known = KNOWN_FLAG.get(name);
-    const { element, hidden } = this.edgeTypes;
-    for (let e = this.firstEdge[n]; e < this.firstEdge[n + 1]; e++) {
-      if (this.isWeakEdge(e)) continue;
-      if (known === undefined ? this.edgeName(e) === name : this.raw.edgeType[e] !== element && this.raw.edgeType[e] !== hidden && this.nameFlags[this.raw.edgeNameOrIndex[e]] === known) return e;
+  /**
+   * First edge of `n` with the given name (any type but weak), or -1. A KNOWN name can be
+   * given by its code: passes over every object of the heap ask this, and skip the lookup.
+   */
+  findEdge(n: number, name: string | KnownCode): number {
+    const known = typeof name === 'number' ? name : KNOWN_FLAG.get(name);
+    const { edgeType, edgeNameOrIndex } = this.raw;
+    const { element, hidden, weak } = this.edgeTypes;
+    const flags = this.nameFlags;
+    for (let e = this.firstEdge[n], end = this.firstEdge[n + 1]; e < end; e++) {
+      const t = edgeType[e];
+      if (t === weak) continue;
+      if (known === undefined ? this.edgeName(e) === name : t !== element && t !== hidden && flags[edgeNameOrIndex[e]] === known) return e;
     }
     return -1;
   }
@@ -303,7 +392,7 @@ export class HeapGraph {
   }
 
   /** Target of the first edge of `n` with the given name, or -1. */
-  child(n: number, name: string): number {
+  child(n: number, name: string | KnownCode): number {
     const e = this.findEdge(n, name);
     return e < 0 ? -1 : this.raw.edgeToNode[e];
   }
@@ -323,15 +412,26 @@ export class HeapGraph {
   dominatorChildren(): { first: Uint32Array; list: Uint32Array } {
     if (!this.dominatedFirst || !this.dominatedList) {
       const first = new Uint32Array(this.nodeCount + 1);
-      for (let v = 0; v < this.nodeCount; v++) if (v !== this.rootOrdinal) first[this.dominator[v] + 1]++;
-      for (let v = 0; v < this.nodeCount; v++) first[v + 1] += first[v];
       const list = new Uint32Array(Math.max(0, this.nodeCount - 1));
-      const fill = first.slice(0, this.nodeCount);
-      for (let v = 0; v < this.nodeCount; v++) if (v !== this.rootOrdinal) list[fill[this.dominator[v]]++] = v;
+      buildDominatorChildren(this.dominator, this.rootOrdinal, first, list);
       this.dominatedFirst = first;
       this.dominatedList = list;
     }
     return { first: this.dominatedFirst, list: this.dominatedList };
+  }
+
+  /**
+   * Retained sizes by class string index, as DevTools sums them (an object counts only when
+   * no dominator above it is of its class).
+   */
+  classRetainedSizes(): Float64Array {
+    if (!this.classRetained) {
+      const { first, list } = this.dominatorChildren();
+      const sums = new Float64Array(this.stringCount);
+      sumRetainedByClass({ rootOrdinal: this.rootOrdinal, first, list, selfSize: this.selfSize, retained: this.retainedSize }, (n) => this.classIndexOf(n), sums);
+      this.classRetained = sums;
+    }
+    return this.classRetained;
   }
 
   // --- construction ----------------------------------------------------------------------
@@ -378,36 +478,41 @@ export class HeapGraph {
       return k;
     };
     const fixed: Record<string, string> = { hidden: '(system)', code: '(compiled code)', closure: 'Function', regexp: 'RegExp' };
-    this.classByType = this.raw.nodeTypeNames.map((type) =>
-      type === 'object' || type === 'native' ? -1 : index(fixed[type] ?? `(${type})`),
-    );
-    this.unknownClass = index('(unknown)');
+    const byType = Int32Array.from(this.raw.nodeTypeNames, (type) => (type === 'object' || type === 'native' ? -1 : index(fixed[type] ?? `(${type})`)));
+    const unknown = index('(unknown)');
     // '<div id="a">' is of class '<div>'; V8 14 tags the global object 'global (global*)'.
     const count = strings.length;
     const flags = (this.nameFlags = new Uint8Array(count));
+    const classes = new Uint32Array(count);
+    this.classes = { byType, byName: classes, unknown };
+    const tables = (this.ephemeronTable = new Float64Array(this.allocate(8 * count)).fill(-1));
     for (let k = 0; k < count; k++) {
+      classes[k] = k;
       const name = strings[k];
+      // '12 / part of key (Object @3) -> value (Object @5) pair in WeakMap (table @7)'.
+      const ephemeron = isDigit(name.charCodeAt(0)) && name.endsWith(')') ? EPHEMERON_NAME.exec(name) : null;
+      if (ephemeron?.groups) {
+        const info = { pair: ephemeron.groups.pair, table: Number(ephemeron.groups.table) };
+        this.ephemeronInfo.set(k, info);
+        tables[k] = info.table;
+      }
       if (isNativeContextName(name)) flags[k] = NATIVE_CONTEXT;
       else if (name === '(map descriptors)') flags[k] = MAP_DESCRIPTORS;
       else flags[k] = KNOWN_FLAG.get(name) ?? 0;
       const tag = name.includes(' (global') ? GLOBAL_TAG.exec(name) : null;
       if (tag) {
-        this.elementClass.set(k, index(name.slice(0, tag.index)));
+        classes[k] = index(name.slice(0, tag.index));
         continue;
       }
       if (name.charCodeAt(0) !== 60 && !name.startsWith('Detached <')) continue;
       const space = name.indexOf(' ', name.startsWith('<') ? 0 : 10);
-      this.elementClass.set(k, space === -1 ? k : index(name.slice(0, space) + '>'));
+      if (space !== -1) classes[k] = index(name.slice(0, space) + '>');
     }
   }
 
   /** Class name string index of node `n` (may point past the snapshot's own strings). */
   classIndexOf(n: number): number {
-    const t = this.raw.nodeType[n];
-    const k = t < this.classByType.length ? this.classByType[t] : this.unknownClass;
-    if (k !== -1) return k;
-    const name = this.raw.nodeName[n];
-    return this.elementClass.get(name) ?? name;
+    return classOf(this.classes, this.raw.nodeType, this.raw.nodeName, n);
   }
 
   /** Whether the root's non-synthetic children (the global objects) exist: "user roots". */
@@ -422,12 +527,11 @@ export class HeapGraph {
   }
 
   /**
-   * What the program owns (reachable from user roots), as opposed to the debugger's
-   * handles; null when the snapshot has no user roots.
+   * Marks in `owned` what the program owns (reachable from user roots), as opposed to the
+   * debugger's handles; false when the snapshot has no user roots.
    */
-  private markPageOwned(stack: Uint32Array): Uint8Array | null {
-    const { raw, firstEdge, rootOrdinal, nodeCount } = this;
-    const owned = new Uint8Array(nodeCount);
+  private markPageOwned(stack: Uint32Array, owned: Uint8Array): boolean {
+    const { raw, firstEdge, rootOrdinal } = this;
     let top = 0;
     for (let e = firstEdge[rootOrdinal]; e < firstEdge[rootOrdinal + 1]; e++) {
       const t = raw.edgeToNode[e];
@@ -439,7 +543,7 @@ export class HeapGraph {
         stack[top++] = t;
       }
     }
-    if (top === 0) return null;
+    if (top === 0) return false;
     while (top > 0) {
       const n = stack[--top];
       for (let e = firstEdge[n]; e < firstEdge[n + 1]; e++) {
@@ -449,80 +553,48 @@ export class HeapGraph {
         stack[top++] = t;
       }
     }
-    return owned;
+    return true;
   }
 
-  /** Parses (once per string) whether an internal edge name is a WeakMap ephemeron edge. */
+  /** Whether an internal edge name is a WeakMap ephemeron edge, and of which pair and table. */
   ephemeron(nameIndex: number): { pair: string; table: number } | null {
-    const cached = this.ephemeronCache[nameIndex];
-    if (cached === 1) return null;
-    if (cached === 2) return this.ephemeronInfo.get(nameIndex)!;
-    const match = EPHEMERON_NAME.exec(this.strings[nameIndex] ?? '');
-    if (!match?.groups) {
-      this.ephemeronCache[nameIndex] = 1;
-      return null;
-    }
-    const info = { pair: match.groups.pair, table: Number(match.groups.table) };
-    this.ephemeronCache[nameIndex] = 2;
-    this.ephemeronInfo.set(nameIndex, info);
-    return info;
-  }
-
-  /**
-   * Edges that can keep their target alive: not weak, not a self edge, shortcuts only from
-   * the root, not from the debugger's objects into the program's, and for WeakMap values
-   * only the edge from the key (the table's edge is left out, as DevTools does).
-   */
-  private buildEssentialEdges(pageOwned: Uint8Array | null, bits: Uint32Array): Uint32Array {
-    const { raw, firstEdge, nodeCount, rootOrdinal } = this;
-    const { weak, shortcut, internal } = this.edgeTypes;
-    for (let n = 0; n < nodeCount; n++) {
-      const ownedFrom = pageOwned ? pageOwned[n] : 1;
-      for (let e = firstEdge[n]; e < firstEdge[n + 1]; e++) {
-        const type = raw.edgeType[e];
-        if (type === weak) continue;
-        const t = raw.edgeToNode[e];
-        if (t === n) continue;
-        if (n !== rootOrdinal) {
-          if (type === shortcut) continue;
-          if (pageOwned && pageOwned[t] && !ownedFrom) continue;
-        }
-        if (type === internal) {
-          const eph = this.ephemeron(raw.edgeNameOrIndex[e]);
-          if (eph && eph.table === raw.nodeId[n]) continue;
-        }
-        bits[e >>> 5] |= 1 << (e & 31);
-      }
-    }
-    return bits;
+    return this.ephemeronInfo.get(nameIndex) ?? null;
   }
 
   /** BFS from the user roots (distance 1), then from the root for what only the system holds. */
   private computeDistances(queue: Uint32Array): Int32Array {
     const { nodeCount, rootOrdinal } = this;
     const distance = new Int32Array(nodeCount).fill(UNREACHABLE);
+    // A bit per node says it has its distance: a 32nd of `distance`, so the check made for
+    // every edge stays in cache.
+    const reached = new Uint32Array((nodeCount >>> 5) + 1);
+    const special = this.specialNodes();
+    const reach = (n: number, d: number) => {
+      distance[n] = d;
+      reached[n >>> 5] |= 1 << (n & 31);
+    };
     const users = this.userRoots();
     let length = 0;
     for (const u of users) {
       if (distance[u] !== UNREACHABLE) continue;
-      distance[u] = 1;
+      reach(u, 1);
       queue[length++] = u;
     }
-    this.bfs(queue, length, distance);
-    distance[rootOrdinal] = users.length > 0 ? SYSTEM_DISTANCE : 0;
+    this.bfs(queue, length, distance, reached, special);
+    reach(rootOrdinal, users.length > 0 ? SYSTEM_DISTANCE : 0);
     queue[0] = rootOrdinal;
     // Without user roots (a snapshot V8 wrote on its own near the heap limit, mid-allocation),
     // the running code's stack and handles reach what it holds in two steps. They are measured
     // as farther than anything else, so that paths run through the program's own references.
     const transient = users.length === 0 ? this.transientRoots() : [];
-    for (const node of transient) distance[node] = 0;
-    this.bfs(queue, 1, distance);
+    for (const node of transient) reach(node, 0);
+    this.bfs(queue, 1, distance, reached, special);
     if (transient.length > 0) {
       let farthest = 0;
       for (let n = 0; n < nodeCount; n++) if (distance[n] !== UNREACHABLE && distance[n] > farthest) farthest = distance[n];
       for (const node of transient) distance[node] = farthest + 1;
       queue.set(transient);
-      this.bfs(queue, transient.length, distance);
+      this.bfs(queue, transient.length, distance, reached, special);
     }
     return distance;
   }
@@ -542,25 +614,52 @@ export class HeapGraph {
     return found;
   }
 
-  private bfs(queue: Uint32Array, length: number, distance: Int32Array): void {
+  /**
+   * A bit per node for the few the BFS treats apart (descriptor arrays, NativeContexts), so
+   * that it need not read each node's type and name: nodes come to it in no order, and on a
+   * big heap every read out of order is a cache miss.
+   */
+  private specialNodes(): Uint32Array {
+    const { nodeName } = this.raw;
+    const flags = this.nameFlags;
+    const bits = new Uint32Array((this.nodeCount >>> 5) + 1);
+    for (let n = 0; n < this.nodeCount; n++) {
+      const flag = flags[nodeName[n]];
+      if (flag === NATIVE_CONTEXT || flag === MAP_DESCRIPTORS) bits[n >>> 5] |= 1 << (n & 31);
+    }
+    return bits;
+  }
+
+  private bfs(queue: Uint32Array, length: number, distance: Int32Array, reached: Uint32Array, special: Uint32Array): void {
     const { raw, firstEdge } = this;
+    const { edgeType, edgeToNode, edgeNameOrIndex } = raw;
     const { weak, internal, element, hidden } = this.edgeTypes;
+    const ephemeronTable = this.ephemeronTable;
     const hiddenNode = this.nodeTypes.hidden;
     const arrayNode = this.nodeTypes.array;
     const pendingEphemerons = new Set<string>();
+    // Level by level: the queue's nodes are all one step farther than the level before.
     let head = 0;
+    let levelEnd = length;
+    let next = length > 0 ? distance[queue[0]] + 1 : 0;
     while (head < length) {
+      if (head === levelEnd) {
+        levelEnd = length;
+        next++;
+      }
       const n = queue[head++];
-      const next = distance[n] + 1;
-      const nodeType = raw.nodeType[n];
-      const flag = this.nameFlags[raw.nodeName[n]];
-      const descriptors = nodeType === arrayNode && flag === MAP_DESCRIPTORS;
-      const nativeContext = nodeType === hiddenNode && flag === NATIVE_CONTEXT;
-      for (let e = firstEdge[n]; e < firstEdge[n + 1]; e++) {
-        const type = raw.edgeType[e];
+      let descriptors = false;
+      let nativeContext = false;
+      if ((special[n >>> 5] & (1 << (n & 31))) !== 0) {
+        const flag = this.nameFlags[raw.nodeName[n]];
+        descriptors = raw.nodeType[n] === arrayNode && flag === MAP_DESCRIPTORS;
+        nativeContext = raw.nodeType[n] === hiddenNode && flag === NATIVE_CONTEXT;
+      }
+      for (let e = firstEdge[n], end = firstEdge[n + 1]; e < end; e++) {
+        const type = edgeType[e];
         if (type === weak) continue;
-        const t = raw.edgeToNode[e];
-        if (distance[t] !== UNREACHABLE) continue;
+        const t = edgeToNode[e];
+        if ((reached[t >>> 5] & (1 << (t & 31))) !== 0) continue;
         if (nativeContext && this.edgeName(e) === 'sloppy_function_map') continue;
         // Older V8 links the global object straight to its NativeContext, V8 14 does not: left
         // out, every version measures the context's slots (promise hooks, error_function…) the
@@ -568,18 +667,19 @@ export class HeapGraph {
         if (next === 2 && type === internal && this.isNativeContext(t)) continue;
         if (descriptors) {
           // Maps share descriptor arrays, so most descriptor links don't hold for this map.
-          const index = type === element || type === hidden ? raw.edgeNameOrIndex[e] : parseInt(this.edgeName(e), 10);
+          const index = type === element || type === hidden ? edgeNameOrIndex[e] : parseInt(this.edgeName(e), 10);
           if (index >= 2 && index % 3 === 1) continue;
         }
-        if (type === internal) {
+        if (type === internal && ephemeronTable[edgeNameOrIndex[e]] !== -1) {
           // A WeakMap value is reached from the table and from the key: count the later of the two.
-          const eph = this.ephemeron(raw.edgeNameOrIndex[e]);
+          const eph = this.ephemeron(edgeNameOrIndex[e]);
           if (eph && !pendingEphemerons.delete(eph.pair)) {
             pendingEphemerons.add(eph.pair);
             continue;
           }
         }
         distance[t] = next;
+        reached[t >>> 5] |= 1 << (t & 31);
         queue[length++] = t;
       }
     }

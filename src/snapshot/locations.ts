@@ -112,13 +112,11 @@ export class SourceLocator {
       if (name) names.set(scriptId, name);
     }
     const closure = g.nodeTypes.closure;
-    for (let n = 0; n < g.nodeCount; n++) {
-      if (g.raw.nodeType[n] !== closure) continue;
-      const loc = g.raw.locations.get(n);
-      if (!loc || names.has(loc.scriptId)) continue;
+    g.raw.locations.forEachNode((n, scriptId) => {
+      if (g.raw.nodeType[n] !== closure || names.has(scriptId)) return;
       const name = this.closureScriptName(n);
-      if (name) names.set(loc.scriptId, name);
-    }
+      if (name) names.set(scriptId, name);
+    });
     return names;
   }
 

@@ -203,8 +203,9 @@ export class SnapshotParser {
       this.reader = { kind: 'strings', reader };
     } else if (key === 'locations' && found.header?.meta.location_fields && (found.nodes || this.start.resumeAfter)) {
       const { meta } = found.header;
-      found.locations = new LocationColumns(meta.location_fields!, found.nodeCount, meta.node_fields.length);
-      this.readNumbers(found.locations, () => {});
+      const locations = (found.locations = new LocationColumns(meta.location_fields!, found.nodeCount, meta.node_fields.length));
+      // Sorted as soon as read: on a big file, while the other threads still read the edges.
+      this.readNumbers(locations, () => locations.table.seal());
     } else if (key === 'samples' || key === 'trace_function_infos') {
       const sink = new GrowableNumbers();
       found.numbers.set(key, sink);

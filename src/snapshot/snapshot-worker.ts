@@ -7,4 +7,4 @@ import { readSections } from './section-reader.ts';
 
 const job = workerData as SectionJob | GraphJob;
 const port = parentPort!;
-port.postMessage(job.kind === 'graph' ? runGraphJob(job, () => port.postMessage({ kind: 'sizes folded' })) : readSections(job));
+port.postMessage(job.kind === 'graph' ? runGraphJob(job) : readSections(job));

@@ -31,8 +31,10 @@ const MAKERS = new Set(['rememberSession', '']);
 async function sessionAllocators(file: string): Promise<{ traced: boolean; allocators: (string | null)[] }> {
   const raw = await readSnapshotFile(file);
   const g = await HeapGraph.build(raw);
-  const heldAs = (n: number, name: string) =>
-    g.retainerNode.subarray(g.firstRetainer[n], g.firstRetainer[n + 1]).some((from) => g.edgeName(g.edgeBetween(from, n)) === name);
+  const heldAs = (n: number, name: string) => {
+    for (let r = g.firstRetainer[n]; r < g.firstRetainer[n + 1]; r++) if (g.edgeName(g.edgeBetween(g.retainer(r), n)) === name) return true;
+    return false;
+  };
   let map = -1;
   for (let n = 0; n < g.nodeCount && map < 0; n++) if (g.className(n) === 'Map' && heldAs(n, 'sessions')) map = n;
   assert.ok(map >= 0, 'the sessions Map is in the snapshot');

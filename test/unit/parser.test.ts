@@ -69,6 +69,16 @@ test('reads locations by node', () => {
   assert.equal(raw.locations.get(1), null);
 });
 
+test('locations written out of node order, or twice for a node, are found as written: the later one wins', () => {
+  const raw = parseSnapshotBuffer(Buffer.from(buildSnapshot(tiny, { locations: [[2, 7, 41, 3], [0, 5, 1, 1], [2, 7, 42, 9]] })));
+  assert.deepEqual(raw.locations.get(2), { scriptId: 7, line: 42, column: 9, scriptNode: -1 });
+  assert.deepEqual(raw.locations.get(0), { scriptId: 5, line: 1, column: 1, scriptNode: -1 });
+  assert.equal(raw.locations.get(1), null);
+  const visited: number[] = [];
+  raw.locations.forEachNode((n) => visited.push(n));
+  assert.deepEqual(visited, [0, 2, 2], 'in node order');
+});
+
 function parseError(text: string | Buffer): string {
   try {
     parseSnapshotBuffer(typeof text === 'string' ? Buffer.from(text) : text);
