@@ -270,7 +270,7 @@ export function buildDominatorTree(
     rootOrdinal: input.rootOrdinal,
     firstEdge: input.firstEdge,
     firstRetainer: retainers.first,
-    retainerNode: retainers.retainerNode,
+    retainerNode,
     raw: { edgeToNode: input.edgeToNode },
     isEssential: (e: number) => (essentialEdges[e >>> 5] & (1 << (e & 31))) !== 0,
     isEssentialRetainer: (slot: number) => retainerNode[slot] < NOT_ESSENTIAL,

@@ -149,9 +149,9 @@ export class HeapGraph {
   private ephemeronTable!: Float64Array;
   private readonly ephemeronInfo = new Map<number, { pair: string; table: number }>();
   private dominatedFirst: Uint32Array | null = null;
+  private dominatedList: Uint32Array | null = null;
   /** Retained sizes by class string index: from the other thread, or summed when first asked. */
   private classRetained: Float64Array | null = null;
-  private dominatedList: Uint32Array | null = null;
 
   /**
    * Builds the graph and its indexes. A big heap read into shared memory (the reader's
@@ -178,11 +178,14 @@ export class HeapGraph {
     raw.nodeSelfSize = new Uint32Array(0);
     let total = 0;
     for (let n = 0; n < sizes.length; n++) total += sizes[n];
-    // Folded sizes may add up past 32 bits; memory another thread can't read must be copied.
-    const fits = sizes instanceof Float64Array || total <= 0xffffffff;
-    const readable = threads === 1 || sizes.buffer instanceof SharedArrayBuffer;
-    this.selfSize = fits && readable ? sizes : total > 0xffffffff ? new Float64Array(this.allocate(8 * this.nodeCount)) : new Uint32Array(this.allocate(4 * this.nodeCount));
-    if (this.selfSize !== sizes) this.selfSize.set(sizes);
+    // Copied only when folded sizes could outgrow 32 bits, or another thread could not read them.
+    const wide = total > 0xffffffff && !(sizes instanceof Float64Array);
+    const unreadable = threads === 2 && !(sizes.buffer instanceof SharedArrayBuffer);
+    if (!wide && !unreadable) this.selfSize = sizes;
+    else {
+      this.selfSize = total > 0xffffffff ? new Float64Array(this.allocate(8 * this.nodeCount)) : new Uint32Array(this.allocate(4 * this.nodeCount));
+      this.selfSize.set(sizes);
+    }
     this.firstEdge = raw.firstEdge;
   }
 
@@ -568,7 +571,6 @@ export class HeapGraph {
     // A bit per node says it has its distance: a 32nd of `distance`, so the check made for
     // every edge stays in cache.
     const reached = new Uint32Array((nodeCount >>> 5) + 1);
-    const special = this.specialNodes();
     const reach = (n: number, d: number) => {
       distance[n] = d;
       reached[n >>> 5] |= 1 << (n & 31);
@@ -580,7 +582,7 @@ export class HeapGraph {
       reach(u, 1);
       queue[length++] = u;
     }
-    this.bfs(queue, length, distance, reached, special);
+    this.bfs(queue, length, distance, reached);
     reach(rootOrdinal, users.length > 0 ? SYSTEM_DISTANCE : 0);
     queue[0] = rootOrdinal;
     // Without user roots (a snapshot V8 wrote on its own near the heap limit, mid-allocation),
@@ -588,13 +590,13 @@ export class HeapGraph {
     // as farther than anything else, so that paths run through the program's own references.
     const transient = users.length === 0 ? this.transientRoots() : [];
     for (const node of transient) reach(node, 0);
-    this.bfs(queue, 1, distance, reached, special);
+    this.bfs(queue, 1, distance, reached);
     if (transient.length > 0) {
       let farthest = 0;
       for (let n = 0; n < nodeCount; n++) if (distance[n] !== UNREACHABLE && distance[n] > farthest) farthest = distance[n];
       for (const node of transient) distance[node] = farthest + 1;
       queue.set(transient);
-      this.bfs(queue, transient.length, distance, reached, special);
+      this.bfs(queue, transient.length, distance, reached);
     }
     return distance;
   }
@@ -614,23 +616,7 @@ export class HeapGraph {
     return found;
   }
 
-  /**
-   * A bit per node for the few the BFS treats apart (descriptor arrays, NativeContexts), so
-   * that it need not read each node's type and name: nodes come to it in no order, and on a
-   * big heap every read out of order is a cache miss.
-   */
-  private specialNodes(): Uint32Array {
-    const { nodeName } = this.raw;
-    const flags = this.nameFlags;
-    const bits = new Uint32Array((this.nodeCount >>> 5) + 1);
-    for (let n = 0; n < this.nodeCount; n++) {
-      const flag = flags[nodeName[n]];
-      if (flag === NATIVE_CONTEXT || flag === MAP_DESCRIPTORS) bits[n >>> 5] |= 1 << (n & 31);
-    }
-    return bits;
-  }
-
-  private bfs(queue: Uint32Array, length: number, distance: Int32Array, reached: Uint32Array, special: Uint32Array): void {
+  private bfs(queue: Uint32Array, length: number, distance: Int32Array, reached: Uint32Array): void {
     const { raw, firstEdge } = this;
     const { edgeType, edgeToNode, edgeNameOrIndex } = raw;
     const { weak, internal, element, hidden } = this.edgeTypes;
@@ -638,23 +624,14 @@ export class HeapGraph {
     const hiddenNode = this.nodeTypes.hidden;
     const arrayNode = this.nodeTypes.array;
     const pendingEphemerons = new Set<string>();
-    // Level by level: the queue's nodes are all one step farther than the level before.
     let head = 0;
-    let levelEnd = length;
-    let next = length > 0 ? distance[queue[0]] + 1 : 0;
     while (head < length) {
-      if (head === levelEnd) {
-        levelEnd = length;
-        next++;
-      }
       const n = queue[head++];
-      let descriptors = false;
-      let nativeContext = false;
-      if ((special[n >>> 5] & (1 << (n & 31))) !== 0) {
-        const flag = this.nameFlags[raw.nodeName[n]];
-        descriptors = raw.nodeType[n] === arrayNode && flag === MAP_DESCRIPTORS;
-        nativeContext = raw.nodeType[n] === hiddenNode && flag === NATIVE_CONTEXT;
-      }
+      const next = distance[n] + 1;
+      const nodeType = raw.nodeType[n];
+      const flag = this.nameFlags[raw.nodeName[n]];
+      const descriptors = nodeType === arrayNode && flag === MAP_DESCRIPTORS;
+      const nativeContext = nodeType === hiddenNode && flag === NATIVE_CONTEXT;
       for (let e = firstEdge[n], end = firstEdge[n + 1]; e < end; e++) {
         const type = edgeType[e];
         if (type === weak) continue;
