@@ -38,12 +38,16 @@ const DEPENDENCY_HINT =
 
 /** Non-decreasing from snapshot to snapshot (within a small tolerance), and larger at the end. */
 function grows(values: Array<number | null>): boolean {
-  const present = values.filter((v): v is number => v !== null);
-  if (present.length < 2) return false;
-  for (let k = 1; k < present.length; k++) {
-    if (present[k] < present[k - 1] * (1 - TOLERANCE)) return false;
+  // Asked of every collection of the heap: no array made per call.
+  let first: number | null = null;
+  let previous: number | null = null;
+  for (const v of values) {
+    if (v === null) continue;
+    if (previous !== null && v < previous * (1 - TOLERANCE)) return false;
+    first ??= v;
+    previous = v;
   }
-  return present[present.length - 1] > present[0];
+  return first !== null && previous! > first;
 }
 
 function firstPresent<T>(values: Array<T | null>): T {
@@ -71,20 +75,21 @@ function collectionCandidates(digests: SnapshotDigest[]): Candidate[] {
   const out: Candidate[] = [];
   const collections = digests.map((d) => idCursor(d.collectionIds));
   const objects = digests.map((d) => idCursor(d.ids));
+  // One array for every collection's counts: a heap has a million collections, few of them growing.
+  const counts: Array<number | null> = digests.map(() => null);
   for (let c = 0; c < last.collectionIds.length; c++) {
     const id = last.collectionIds[c];
-    const counts = digests.map((d, s) => {
+    for (let s = 0; s < digests.length; s++) {
       const k = collections[s](id);
-      if (k >= 0) return d.collectionEntries[k];
-      return objects[s](id) >= 0 ? 0 : null;
-    });
+      counts[s] = k >= 0 ? digests[s].collectionEntries[k] : objects[s](id) >= 0 ? 0 : null;
+    }
     if (!grows(counts)) continue;
     const retained = retainedSeries(digests, id);
     const growth = (retained[retained.length - 1] ?? 0) - (firstPresent(retained) ?? 0);
     const countGrowth = counts[counts.length - 1]! - firstPresent(counts)!;
     if (growth < MIN_GROWTH_BYTES && !(countGrowth >= 100 && counts.filter((v) => v !== null).length >= 3)) continue;
     const kind = COLLECTION_KINDS[last.collectionKinds[c]];
-    out.push({ kind: kind === 'listeners' ? 'listeners' : 'collection', collectionKind: kind, nodeId: id, retained, counts });
+    out.push({ kind: kind === 'listeners' ? 'listeners' : 'collection', collectionKind: kind, nodeId: id, retained, counts: [...counts] });
   }
   return out;
 }
@@ -101,9 +106,10 @@ function subtreeCandidates(digests: SnapshotDigest[], g: HeapGraph, exclude: Set
   const series = new Map<number, Array<number | null>>();
   const { object, closure } = g.nodeTypes;
   for (let n = 0; n < g.nodeCount; n++) {
+    // Size first: few objects hold that much, and the test reads one array in order.
+    if (g.retainedSize[n] < MIN_GROWTH_BYTES) continue;
     const t = g.raw.nodeType[n];
     if ((t !== object && t !== closure && !isContext(g, n)) || g.distance[n] >= SYSTEM_DISTANCE) continue;
-    if (g.retainedSize[n] < MIN_GROWTH_BYTES) continue;
     const id = g.id(n);
     if (findId(first.ids, id) < 0) continue;
     const retained = retainedSeries(digests, id);

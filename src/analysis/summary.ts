@@ -50,12 +50,13 @@ export function largestObjects(g: HeapGraph, limit: number): number[] {
   const picked: number[] = [];
   let floor = 0;
   for (let n = 0; n < g.nodeCount; n++) {
+    // Size first: once the pool is full, nearly every node is too small.
+    const size = g.retainedSize[n];
+    if (picked.length === pool && size <= floor) continue;
     const t = g.raw.nodeType[n];
     if (t === synthetic || t === hidden || t === array || t === code || t === shape) continue;
     // The global objects (distance 1) hold nearly everything: they are where paths start.
     if (g.distance[n] >= SYSTEM_DISTANCE || g.distance[n] <= 1) continue;
-    const size = g.retainedSize[n];
-    if (picked.length === pool && size <= floor) continue;
     picked.push(n);
     if (picked.length > pool) {
       picked.sort((a, b) => g.retainedSize[b] - g.retainedSize[a]);

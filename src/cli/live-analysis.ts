@@ -30,9 +30,12 @@ export class LiveAnalysis {
     const stream = this.client.openStream();
     const started = performance.now();
     let captured: SnapshotEntry;
+    // No GC of ours in the program until this snapshot is analysed: both want the cores.
+    const release = live.target.memory.holdGc();
     try {
       captured = await live.capture(path, { signal: this.signal, onChunk: (bytes) => stream.write(bytes), auto: keep !== Infinity });
     } catch (error) {
+      release();
       stream.abort();
       throw error;
     }
@@ -53,6 +56,7 @@ export class LiveAnalysis {
     });
     // Failures are the report's to say, when it is asked for: not an unhandled rejection now.
     this.latest.catch(() => {});
+    void this.latest.then(release, release);
     return captured;
   }
 

@@ -94,6 +94,8 @@ export class CaptureCommands {
     const file = join(await this.store.folder(), snapshotFileName(process.name, new Date(), process.nextSeq));
     // The worker reads the snapshot as V8 sends it: when the capture ends, its graph is being built.
     const stream = this.analysis.openStream();
+    // No GC of ours in the program until the worker has read the snapshot: both want the cores.
+    const release = process.target.memory.holdGc();
     const title = asker.auto ? `Leakscope: snapshot of ${process.name} (the leak watch)` : `Leakscope: capturing a heap snapshot of ${process.name}`;
     let entry;
     try {
@@ -116,6 +118,7 @@ export class CaptureCommands {
         },
       );
     } catch (error) {
+      release();
       stream.abort();
       if (errorKind(error) !== 'cancelled' && (await endsSoon(process))) {
         this.logger.warn(`the heap snapshot of ${process.name} ended with it`, error);
@@ -125,7 +128,9 @@ export class CaptureCommands {
     }
     // A stream the worker could not read is only logged: the analysis then reads the file
     // itself, and says what is wrong with it.
-    void stream.end(entry.file).catch((error: unknown) => this.logger.warn(`the analysis could not read ${entry.file} as it was captured`, error));
+    const read = stream.end(entry.file);
+    void read.then(release, release);
+    void read.catch((error: unknown) => this.logger.warn(`the analysis could not read ${entry.file} as it was captured`, error));
     if (asker.auto) this.dropOverBudget(process, asker.keep);
     this.processes.touch(process);
     this.panel.addMarker({ timeMs: entry.timeMs, label: snapshotLabel(entry.seq) });

@@ -148,9 +148,9 @@ export class LiveTarget {
       this.options.logger.warn('could not read the global object\'s id: a reset of V8\'s ids will go unnoticed until the next snapshot', error);
       return null;
     });
-    // The snapshot collected garbage first: the reading right after it is a post-GC point of
-    // the heap (its rss is still the capture's, and marked so).
-    await this.memory.sample(true);
+    // A post-GC reading after every capture, when the sampler may collect: not at once, as a
+    // big heap's GC would take a core from the analysis of the snapshot just taken.
+    this.memory.collectSoon();
     await this.sampleAllocations();
     return { file: path, timeMs, epoch: this.epoch, idsRestarted };
   }

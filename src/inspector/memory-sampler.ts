@@ -32,12 +32,33 @@ export class MemorySampler {
   private capturing = 0;
   private settledAtMs = 0;
   private gcEveryMs: number;
+  private holds = 0;
+  private gcDue = false;
 
   constructor(
     private readonly session: InspectorSession,
     private readonly options: SamplerOptions,
   ) {
     this.gcEveryMs = options.gcEveryMs ?? 0;
+  }
+
+  /** The next reading collects garbage first, whatever the period, once nothing holds GCs back. */
+  collectSoon(): void {
+    this.gcDue = true;
+  }
+
+  /**
+   * Holds back full GCs of the program until the returned function is called (while a
+   * capture is analysed, which a GC would take a core from): readings due meanwhile go
+   * without one, and the post-GC reading waits.
+   */
+  holdGc(): () => void {
+    this.holds++;
+    let released = false;
+    return () => {
+      if (!released) this.holds--;
+      released = true;
+    };
   }
 
   /** A full GC this often from now on, for post-GC readings (0: never, the program is left alone). */
@@ -123,8 +144,14 @@ export class MemorySampler {
     if (this.inFlight) return;
     this.inFlight = true;
     try {
-      const gc = this.gcEveryMs > 0 && Date.now() - this.lastGc >= this.gcEveryMs;
-      if (gc) this.lastGc = Date.now();
+      // Never during a capture (a GC asked for then would hold up its end), nor while
+      // something holds GCs back.
+      const due = this.gcDue || (this.gcEveryMs > 0 && Date.now() - this.lastGc >= this.gcEveryMs);
+      const gc = due && this.capturing === 0 && this.holds === 0;
+      if (gc) {
+        this.lastGc = Date.now();
+        this.gcDue = false;
+      }
       await this.sample(gc);
     } finally {
       this.inFlight = false;

@@ -39,32 +39,35 @@ export function computeDominators(
   const to = g.raw.edgeToNode;
   // Vertices are numbered ordinal + 1 so that 0 can mean "none", as in the paper.
   const size = count + 1;
-  const parent = scratch.fill(0);
-  const ancestor = new Uint32Array(spare, 0, size).fill(0);
+  const parent = scratch;
+  const ancestor = new Uint32Array(spare, 0, size);
   const vertex = new Uint32Array(size);
-  const label = new Uint32Array(spare, 4 * size, size).fill(0);
+  const least = new Uint32Array(spare, 4 * size, size);
   const dom = new Uint32Array(allocate(4 * size));
   // One array fewer: during the DFS the dominators' slots hold each vertex's next edge, and
   // its preorder number waits in `ancestor`; then they hold the semidominators, each read
-  // just before that vertex's dominator overwrites it. A vertex is visited once it has a label.
+  // just before that vertex's dominator overwrites it.
   const nextEdge = dom;
   const number = ancestor;
   let n = 0;
+  // A bit per vertex says it is visited: the check made for every edge stays in cache.
+  const visited = new Uint32Array((size >>> 5) + 1);
 
   const dfs = (start: number): void => {
     nextEdge[start] = firstEdge[start - 1];
     let v = start;
     while (v !== 0) {
-      if (label[v] === 0) {
+      if ((visited[v >>> 5] & (1 << (v & 31))) === 0) {
+        visited[v >>> 5] |= 1 << (v & 31);
         number[v] = ++n;
-        vertex[n] = label[v] = v;
+        vertex[n] = v;
       }
       let next = parent[v];
       const end = firstEdge[v];
       for (let e = nextEdge[v]; e < end; e++) {
         if (!g.isEssential(e)) continue;
         const w = to[e] + 1;
-        if (label[w] === 0) {
+        if ((visited[w >>> 5] & (1 << (w & 31))) === 0) {
           parent[w] = v;
           nextEdge[w] = firstEdge[w - 1];
           nextEdge[v] = e + 1;
@@ -85,10 +88,11 @@ export function computeDominators(
   };
 
   const r = g.rootOrdinal + 1;
+  parent[r] = 0;
   dfs(r);
   if (n < count) {
     for (let v = 1; v <= count; v++) {
-      if (label[v] === 0 && hasOnlyNonEssentialRetainers(v - 1)) {
+      if ((visited[v >>> 5] & (1 << (v & 31))) === 0 && hasOnlyNonEssentialRetainers(v - 1)) {
         parent[v] = r;
         dfs(v);
       }
@@ -96,16 +100,19 @@ export function computeDominators(
   }
   if (n < count) {
     for (let v = 1; v <= count; v++) {
-      if (label[v] === 0) {
+      if ((visited[v >>> 5] & (1 << (v & 31))) === 0) {
         parent[v] = r;
         number[v] = ++n;
-        vertex[n] = label[v] = v;
+        vertex[n] = v;
       }
     }
   }
+  // Semi-NCA needs only the least semidominator on each compressed path, not the vertex
+  // that has it (Lengauer–Tarjan's label): `least` holds that number, one indirection fewer
+  // on every step. A vertex not yet processed is its own candidate: its preorder number.
   const semi = dom;
   for (let v = 1; v <= count; v++) {
-    semi[v] = number[v];
+    least[v] = number[v];
     ancestor[v] = 0;
   }
 
@@ -120,7 +127,7 @@ export function computeDominators(
     while (compression.length > 0) {
       const w = compression.pop()!;
       const a = ancestor[w];
-      if (semi[label[a]] < semi[label[w]]) label[w] = label[a];
+      if (least[a] < least[w]) least[w] = least[a];
       ancestor[w] = ancestor[a];
     }
   };
@@ -130,20 +137,19 @@ export function computeDominators(
     const w = vertex[i];
     const wOrdinal = w - 1;
     let orphan = true;
-    let best = semi[w];
+    let best = i;
     for (let k = firstRetainer[wOrdinal]; k < firstRetainer[wOrdinal + 1]; k++) {
       if (!g.isEssentialRetainer(k)) continue;
       orphan = false;
       const v = retainerNode[k] + 1;
-      let u = v;
-      if (ancestor[v] !== 0) {
-        compress(v);
-        u = label[v];
-      }
-      if (semi[u] < best) best = semi[u];
+      if (ancestor[v] !== 0) compress(v);
+      const s = least[v];
+      if (s < best) best = s;
     }
-    // Orphans count the root as their only predecessor.
-    semi[w] = orphan ? semi[r] : best;
+    // Orphans count the root (numbered 1) as their only predecessor.
+    const sw = orphan ? 1 : best;
+    semi[w] = sw;
+    least[w] = sw;
     ancestor[w] = parent[w];
   }
   // Each idom is the nearest ancestor, on the tree built so far, numbered at most the
@@ -153,8 +159,9 @@ export function computeDominators(
   dom[0] = dom[r] = r;
   for (let i = 2; i <= n; i++) {
     const w = vertex[i];
+    const sw = semi[w];
     let d = parent[w];
-    while (preorder[d] > semi[w]) d = dom[d];
+    while (preorder[d] > sw) d = dom[d];
     dom[w] = d;
   }
   // Back to ordinals, in place: big heaps can't spare another two arrays.

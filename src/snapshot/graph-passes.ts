@@ -27,8 +27,8 @@ export interface EssentialInput {
   nodeId: Uint32Array;
   rootOrdinal: number;
   types: { weak: number; shortcut: number; internal: number };
-  /** Per node, 1 where the program's own roots reach it; null when the snapshot has none. */
-  pageOwned: Uint8Array | null;
+  /** A bit per node, set where the program's own roots reach it; null when the snapshot has none. */
+  pageOwned: Uint32Array | null;
   /** Per string: the id of the WeakMap table whose ephemeron edges have that name, or -1. */
   ephemeronTable: Float64Array;
 }
@@ -56,7 +56,7 @@ export function markEssentialEdges(input: EssentialInput, from: number, to: numb
   let word = 0;
   for (let n = from; n < to; n++) {
     // Edges from what the program does not own into what it owns are the debugger's.
-    const fromOutside = pageOwned !== null && n !== rootOrdinal && pageOwned[n] === 0;
+    const fromOutside = pageOwned !== null && n !== rootOrdinal && (pageOwned[n >>> 5] & (1 << (n & 31))) === 0;
     for (let e = firstEdge[n], last = firstEdge[n + 1]; e < last; e++) {
       if (e >>> 5 !== w) {
         store(w, word);
@@ -68,7 +68,7 @@ export function markEssentialEdges(input: EssentialInput, from: number, to: numb
       const t = edgeToNode[e];
       if (t === n) continue;
       if (n !== rootOrdinal && type === shortcut) continue;
-      if (fromOutside && pageOwned[t] !== 0) continue;
+      if (fromOutside && (pageOwned[t >>> 5] & (1 << (t & 31))) !== 0) continue;
       if (type === internal && ephemeronTable[edgeNameOrIndex[e]] === nodeId[n]) continue;
       word |= 1 << (e & 31);
     }

@@ -212,7 +212,7 @@ export class HeapGraph {
     // heap every fresh megabyte costs time as well as room.
     const retained = new Float64Array(this.allocate(8 * (nodeCount + 1)));
     const classRetained = this.threads === 2 ? new Float64Array(sharedMemory(8 * this.stringCount)) : null;
-    const owned = new Uint8Array(this.allocate(nodeCount));
+    const owned = new Uint32Array(this.allocate(4 * ((nodeCount >>> 5) + 1)));
     const essentialInput: EssentialInput = { ...this.essentialInput(), pageOwned: owned };
     // The essential edges are marked on both threads: the other one's half from `split` on.
     const split = this.threads === 2 ? edgeMidpoint(this.firstEdge) : nodeCount;
@@ -530,19 +530,21 @@ export class HeapGraph {
   }
 
   /**
-   * Marks in `owned` what the program owns (reachable from user roots), as opposed to the
-   * debugger's handles; false when the snapshot has no user roots.
+   * Sets a bit in `owned` for each node the program owns (reachable from user roots), as
+   * opposed to the debugger's handles; false when the snapshot has no user roots.
    */
-  private markPageOwned(stack: Uint32Array, owned: Uint8Array): boolean {
+  private markPageOwned(stack: Uint32Array, owned: Uint32Array): boolean {
     const { raw, firstEdge, rootOrdinal } = this;
+    const { edgeToNode, edgeType } = raw;
+    const weak = this.edgeTypes.weak;
     let top = 0;
     for (let e = firstEdge[rootOrdinal]; e < firstEdge[rootOrdinal + 1]; e++) {
-      const t = raw.edgeToNode[e];
-      const type = raw.edgeType[e];
+      const t = edgeToNode[e];
+      const type = edgeType[e];
       const documentTrees = type === this.edgeTypes.element && this.name(t) === '(Document DOM trees)';
       if (type !== this.edgeTypes.shortcut && !documentTrees) continue;
-      if (!owned[t]) {
-        owned[t] = 1;
+      if ((owned[t >>> 5] & (1 << (t & 31))) === 0) {
+        owned[t >>> 5] |= 1 << (t & 31);
         stack[top++] = t;
       }
     }
@@ -550,9 +552,9 @@ export class HeapGraph {
     while (top > 0) {
       const n = stack[--top];
       for (let e = firstEdge[n]; e < firstEdge[n + 1]; e++) {
-        const t = raw.edgeToNode[e];
-        if (owned[t] || raw.edgeType[e] === this.edgeTypes.weak) continue;
-        owned[t] = 1;
+        const t = edgeToNode[e];
+        if ((owned[t >>> 5] & (1 << (t & 31))) !== 0 || edgeType[e] === weak) continue;
+        owned[t >>> 5] |= 1 << (t & 31);
         stack[top++] = t;
       }
     }

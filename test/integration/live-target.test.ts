@@ -191,3 +191,32 @@ test('a watch whose start fails leaves nothing behind: no timer reading memory, 
   assert.ok(session.isClosed, 'the connection is closed');
   assert.equal(live.endedBecause, 'it could not be watched');
 });
+
+test('no GC of ours while a capture is taken or analysed: the post-GC reading each capture asks for waits until the analysis lets go', async () => {
+  const launched = await launchInspected(example('churn.js'));
+  const session = await InspectorSession.connect(launched.inspectorUrl);
+  const samples: MemorySample[] = [];
+  const target = new LiveTarget(session, { pollIntervalMs: 50, gcEveryMs: 200, samplingIntervalBytes: null, asyncTracking: false, onSample: (s) => samples.push(s), logger: recordingLogger() });
+  const postGc = (from: number, to = Infinity) => samples.filter((s) => s.afterGc && s.timeMs > from && s.timeMs < to).length;
+  try {
+    await target.start();
+    await sleep(700);
+    assert.ok(postGc(0) >= 2, `${postGc(0)} post-GC readings before`);
+    const release = target.memory.holdGc();
+    // A GC asked for just before the hold may still be answered in its first moments.
+    const heldFrom = target.memory.elapsedMs() + 150;
+    await target.capture(join(scratch('held-gc'), '1.heapsnapshot'));
+    await sleep(600);
+    const heldTo = target.memory.elapsedMs();
+    assert.equal(postGc(heldFrom, heldTo), 0, 'no post-GC reading while held');
+    assert.ok(samples.filter((s) => s.timeMs > heldFrom).length >= 5, 'readings go on, without a GC');
+    // Without a period of its own, the capture's reading still comes once let go.
+    target.memory.setGcEvery(0);
+    release();
+    await sleep(300);
+    assert.equal(postGc(heldTo), 1, 'one post-GC reading once let go');
+  } finally {
+    await target.dispose(true);
+    await launched.stop();
+  }
+});
