@@ -55,8 +55,7 @@ export class LiveAnalysis {
       return report;
     });
     // Failures are the report's to say, when it is asked for: not an unhandled rejection now.
-    this.latest.catch(() => {});
-    void this.latest.then(release, release);
+    void this.latest.catch(() => {}).finally(release);
     return captured;
   }
 

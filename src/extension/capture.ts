@@ -128,9 +128,10 @@ export class CaptureCommands {
     }
     // A stream the worker could not read is only logged: the analysis then reads the file
     // itself, and says what is wrong with it.
-    const read = stream.end(entry.file);
-    void read.then(release, release);
-    void read.catch((error: unknown) => this.logger.warn(`the analysis could not read ${entry.file} as it was captured`, error));
+    void stream
+      .end(entry.file)
+      .catch((error: unknown) => this.logger.warn(`the analysis could not read ${entry.file} as it was captured`, error))
+      .finally(release);
     if (asker.auto) this.dropOverBudget(process, asker.keep);
     this.processes.touch(process);
     this.panel.addMarker({ timeMs: entry.timeMs, label: snapshotLabel(entry.seq) });
