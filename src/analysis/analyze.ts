@@ -61,7 +61,11 @@ const MAX_DIGESTS = 32;
 
 function stampOf(file: string): string | null {
   const stat = statSync(file, { throwIfNoEntry: false });
-  return stat ? `${stat.size}:${stat.mtimeMs}` : null;
+  return stat ? stampOfStat(stat) : null;
+}
+
+function stampOfStat({ size, mtimeMs }: { size: number; mtimeMs: number }): string {
+  return `${size}:${mtimeMs}`;
 }
 
 /**
@@ -76,7 +80,11 @@ export class SnapshotSeries {
 
   constructor(private readonly logger: Logger) {}
 
-  /** Takes a parsed snapshot of `file`: its graph becomes the newest, its digest is kept. */
+  /**
+   * Takes a parsed snapshot of `file`: its graph becomes the newest, its digest is kept. It
+   * counts as read once `confirm`ed: a snapshot read while it is captured is added before
+   * its file is complete on disk.
+   */
   async add(file: string, raw: RawSnapshot, options: AnalyzeOptions = {}, at = { index: 0, files: 1 }): Promise<void> {
     const report = (phase: string, fraction: number) => options.onProgress?.({ file: at.index, files: at.files, phase, fraction });
     this.newest = null;
@@ -93,9 +101,24 @@ export class SnapshotSeries {
     const locator = new SourceLocator(g, (location) => maps.resolve(location));
     const digest = finishDigest(g, start!, locator);
     this.digests.delete(file);
-    this.digests.set(file, { file, stamp: stampOf(file) ?? '', fileBytes: statSync(file).size, digest });
+    this.digests.set(file, { file, stamp: '', fileBytes: 0, digest });
     while (this.digests.size > MAX_DIGESTS) this.digests.delete(this.digests.keys().next().value!);
     this.newest = { file, g, locator, maps, notes: raw.notes };
+  }
+
+  /** `file`, as added, is now complete on disk. */
+  confirm(file: string): void {
+    const entry = this.digests.get(file);
+    if (!entry) return;
+    const stat = statSync(file);
+    entry.stamp = stampOfStat(stat);
+    entry.fileBytes = stat.size;
+  }
+
+  /** `file` was added, but its capture failed: it will not be on disk as it was read. */
+  forget(file: string): void {
+    this.digests.delete(file);
+    if (this.newest?.file === file) this.newest = null;
   }
 
   /** Questions about `file`: its graph, from memory if it is the newest, else read now. */
@@ -128,6 +151,7 @@ export class SnapshotSeries {
       signal: options.signal,
     });
     await this.add(file, raw, options, at);
+    this.confirm(file);
     return this.digests.get(file)!;
   }
 

@@ -21,8 +21,8 @@ export interface RequestOptions {
 /** A snapshot's bytes on their way to the worker while it is captured. */
 export interface SnapshotStream {
   write(bytes: Uint8Array): void;
-  /** The capture is complete at `file`: the worker builds the graph and digest now. */
-  end(file: string, options?: RequestOptions): Promise<WorkerMethods['streamEnd']['result']>;
+  /** The capture is complete, its file in place: resolves once the graph and digest are built. */
+  end(options?: RequestOptions): Promise<WorkerMethods['streamEnd']['result']>;
   /** The capture failed: the worker drops what it read. */
   abort(): void;
 }
@@ -87,16 +87,18 @@ export class AnalysisClient {
     });
   }
 
-  openStream(): SnapshotStream {
+  /** A snapshot to be captured to `file`, read by the worker as it arrives. */
+  openStream(file: string): SnapshotStream {
     const stream = this.nextStream++;
     const post = (message: StreamMessage, transfer: ArrayBuffer[] = []) => this.ensureWorker().postMessage(message, transfer);
+    post({ type: 'stream', stream, open: file });
     return {
       write: (bytes) => {
         // A copy of its own, moved rather than cloned: the caller may reuse its buffer.
         const chunk = new Uint8Array(bytes);
         post({ type: 'stream', stream, chunk }, [chunk.buffer]);
       },
-      end: (file, options) => this.request('streamEnd', { stream, file }, options),
+      end: (options) => this.request('streamEnd', { stream }, options),
       abort: () => post({ type: 'stream', stream, abort: true }),
     };
   }

@@ -14,10 +14,11 @@ export interface WorkerMethods {
   /** The objects that one object alone keeps alive (its dominator-tree children). */
   children: { params: { file: string; nodeId: number; limit: number }; result: ObjectRow[] };
   /**
-   * The end of a snapshot streamed while it was captured (see StreamMessage): the worker
-   * builds its graph and digest now, so that `analyze` with it reads nothing again.
+   * The capture of a streamed snapshot (see StreamMessage) ended, and its file is complete:
+   * the reply comes once its graph and digest are built, so that `analyze` with it reads
+   * nothing again.
    */
-  streamEnd: { params: { stream: number; file: string }; result: { nodeCount: number; edgeCount: number } };
+  streamEnd: { params: { stream: number }; result: { nodeCount: number; edgeCount: number } };
 }
 export type MethodName = keyof WorkerMethods;
 
@@ -36,10 +37,12 @@ export interface WorkerError {
 export type RequestMessage = { [M in MethodName]: { type: 'request'; id: number; method: M; params: WorkerMethods[M]['params'] } }[MethodName];
 
 /**
- * A snapshot's bytes as the capture receives them, in order, read by the worker as they
- * come (not queued behind a request); `streamEnd` then finishes it, or `abort` drops it.
+ * A snapshot on its way to `file` while it is captured: its bytes in order, as the capture
+ * receives them, read by the worker as they come (not queued behind a request). Its graph is
+ * built as soon as the last byte is read, before the capture has ended; `streamEnd` says the
+ * file is complete, or `abort` drops it.
  */
-export type StreamMessage = { type: 'stream'; stream: number } & ({ chunk: Uint8Array } | { abort: true });
+export type StreamMessage = { type: 'stream'; stream: number } & ({ open: string } | { chunk: Uint8Array } | { abort: true });
 
 export type ToWorker = RequestMessage | StreamMessage;
 

@@ -4,7 +4,6 @@ import { freemem } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { asLeakscopeError, LeakscopeError, polledSignal } from '../common/errors.ts';
 import { Logger, logLine, LogLevel } from '../common/logger.ts';
-import { SnapshotFormatError } from '../snapshot/format.ts';
 import { assemble } from '../snapshot/assemble.ts';
 import { withPath } from '../snapshot/file-access.ts';
 import { SnapshotParser } from '../snapshot/sections.ts';
@@ -52,22 +51,64 @@ const logger: Logger = { info: log('info'), warn: log('warn'), error: log('error
 /** The snapshots analysed so far: their digests, and the newest graph (one at most in memory). */
 const series = new SnapshotSeries(logger);
 
-/** Snapshots being streamed: their parser, or why their bytes could not be read. */
-const streams = new Map<number, { parser: SnapshotParser; failure: unknown }>();
+/**
+ * A snapshot streamed while it is captured: parsed as its bytes come, and built as soon as
+ * the last one is read. The capture goes on for a while after that (V8 lets the snapshot
+ * go, the program's GC runs, our probes wait for it): the build need not wait for its end.
+ */
+interface Streamed {
+  file: string;
+  parser: SnapshotParser;
+  failure: unknown;
+  built: Promise<WorkerMethods['streamEnd']['result']> | null;
+  aborted: boolean;
+  /** The `streamEnd` request, once it came: the build's progress and cancel are its. */
+  ender: AnalyzeOptions | null;
+}
+
+const streams = new Map<number, Streamed>();
 
 function onStream(message: StreamMessage): void {
-  let stream = streams.get(message.stream);
-  if ('abort' in message) {
-    streams.delete(message.stream);
+  if ('open' in message) {
+    streams.set(message.stream, { file: message.open, parser: new SnapshotParser(), failure: null, built: null, aborted: false, ender: null });
     return;
   }
-  if (!stream) streams.set(message.stream, (stream = { parser: new SnapshotParser(), failure: null }));
+  const stream = streams.get(message.stream);
+  if (!stream) return;
+  if ('abort' in message) {
+    streams.delete(message.stream);
+    stream.aborted = true;
+    // What it built is of a file that never came.
+    if (stream.built) void enqueue(async () => series.forget(stream.file));
+    return;
+  }
   if (stream.failure) return;
   try {
     stream.parser.feed(message.chunk);
   } catch (error) {
+    // Even past the closing brace, once the build has begun: `streamEnd` says it.
     stream.failure = error;
+    return;
   }
+  if (!stream.built && stream.parser.complete) stream.built = build(stream);
+}
+
+/** Queues the build of a streamed snapshot's graph and digest (a truncated one fails, said by `streamEnd`). */
+function build(stream: Streamed): Promise<WorkerMethods['streamEnd']['result']> {
+  const built = enqueue(async () => {
+    const raw = withPath(stream.file, () => {
+      if (stream.failure) throw stream.failure;
+      return assemble(stream.parser.sections());
+    });
+    await series.add(stream.file, raw, {
+      onProgress: (progress) => stream.ender?.onProgress?.(progress),
+      signal: polledSignal(() => stream.aborted || !!stream.ender?.signal?.aborted),
+    });
+    return { nodeCount: raw.nodeCount, edgeCount: raw.edgeCount };
+  });
+  // Said by `streamEnd`, or of no interest once the capture failed.
+  built.catch(() => {});
+  return built;
 }
 
 type Handlers = { [M in MethodName]: (params: WorkerMethods[M]['params'], options: AnalyzeOptions) => Promise<WorkerMethods[M]['result']> };
@@ -85,16 +126,24 @@ const handlers: Handlers = {
     checkMemory([file]);
     return (await series.explore(file, options)).dominatedBy(nodeId, limit);
   },
-  streamEnd: async ({ stream, file }, options) => {
-    const streamed = streams.get(stream);
-    streams.delete(stream);
-    if (!streamed) throw new SnapshotFormatError(`${file}: no bytes of it reached the analysis`);
-    const raw = withPath(file, () => {
-      if (streamed.failure) throw streamed.failure;
-      return assemble(streamed.parser.sections());
+  streamEnd: async ({ stream: id }, options) => {
+    const stream = streams.get(id);
+    streams.delete(id);
+    if (!stream) throw new LeakscopeError('internal', 'the analysis lost the bytes of this snapshot (its worker restarted during the capture)');
+    stream.ender = options;
+    const built = stream.built ?? build(stream);
+    // After the build, in turn: no request after this one sees the snapshot unconfirmed.
+    return enqueue(async () => {
+      const counts = await built;
+      if (stream.failure) {
+        series.forget(stream.file);
+        withPath(stream.file, () => {
+          throw stream.failure;
+        });
+      }
+      series.confirm(stream.file);
+      return counts;
     });
-    await series.add(file, raw, options);
-    return { nodeCount: raw.nodeCount, edgeCount: raw.edgeCount };
   },
 };
 
@@ -113,8 +162,17 @@ async function run<M extends MethodName>(id: number, method: M, params: WorkerMe
 
 // Requests one at a time, in order: a second graph must not be built beside the first.
 // Stream bytes are read as they come, between the steps of a request.
-let queue = Promise.resolve();
+let queue: Promise<unknown> = Promise.resolve();
+
+function enqueue<T>(work: () => Promise<T>): Promise<T> {
+  const done = queue.then(work);
+  queue = done.catch(() => {});
+  return done;
+}
+
 port.on('message', (message: ToWorker) => {
   if (message.type === 'stream') onStream(message);
-  else queue = queue.then(() => run(message.id, message.method, message.params));
+  // It queues its own work, after the build that may have begun before it came.
+  else if (message.method === 'streamEnd') void run(message.id, message.method, message.params);
+  else void enqueue(() => run(message.id, message.method, message.params));
 });

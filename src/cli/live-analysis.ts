@@ -27,7 +27,7 @@ export class LiveAnalysis {
    * budget leave the analysis before it, and the disk once the analyses before read them.
    */
   async capture(live: LiveSession, path: string, keep = Infinity): Promise<SnapshotEntry> {
-    const stream = this.client.openStream();
+    const stream = this.client.openStream(path);
     const started = performance.now();
     let captured: SnapshotEntry;
     // No GC of ours in the program until this snapshot is analysed: both want the cores.
@@ -49,7 +49,7 @@ export class LiveAnalysis {
     this.files.push(captured.file);
     const files = [...this.files];
     this.latest = this.latest.then(async () => {
-      await stream.end(captured.file, this.requestOptions());
+      await stream.end(this.requestOptions());
       const report = await this.analyze(files);
       timing.toSuspectsMs = performance.now() - ended;
       return report;

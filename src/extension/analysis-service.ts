@@ -47,8 +47,8 @@ export class AnalysisService implements vscode.Disposable {
   }
 
   /** A snapshot's bytes, streamed to the worker while it is captured, so that analysing it reads nothing again. */
-  openStream(): SnapshotStream {
-    return this.client.openStream();
+  openStream(file: string): SnapshotStream {
+    return this.client.openStream(file);
   }
 
   /**

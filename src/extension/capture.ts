@@ -93,7 +93,7 @@ export class CaptureCommands {
   private async take(process: WatchedProcess, asker: Asker): Promise<boolean> {
     const file = join(await this.store.folder(), snapshotFileName(process.name, new Date(), process.nextSeq));
     // The worker reads the snapshot as V8 sends it: when the capture ends, its graph is being built.
-    const stream = this.analysis.openStream();
+    const stream = this.analysis.openStream(file);
     // No GC of ours in the program until the worker has read the snapshot: both want the cores.
     const release = process.target.memory.holdGc();
     const title = asker.auto ? `Leakscope: snapshot of ${process.name} (the leak watch)` : `Leakscope: capturing a heap snapshot of ${process.name}`;
@@ -129,7 +129,7 @@ export class CaptureCommands {
     // A stream the worker could not read is only logged: the analysis then reads the file
     // itself, and says what is wrong with it.
     void stream
-      .end(entry.file)
+      .end()
       .catch((error: unknown) => this.logger.warn(`the analysis could not read ${entry.file} as it was captured`, error))
       .finally(release);
     if (asker.auto) this.dropOverBudget(process, asker.keep);

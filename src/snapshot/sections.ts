@@ -162,6 +162,11 @@ export class SnapshotParser {
     this.offset += i;
   }
 
+  /** Whether the top-level object's closing brace was read: nothing but white space may follow. */
+  get complete(): boolean {
+    return this.top === Top.AfterObject;
+  }
+
   /** The sections read, once the whole object was fed. */
   sections(): Sections {
     if (this.offset === 0) throw new SnapshotFormatError('the file is empty');

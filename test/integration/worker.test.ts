@@ -1,10 +1,10 @@
 // The analysis worker as a host uses it: progress, cancel, out of memory, and still working after.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createWriteStream } from 'node:fs';
+import { copyFileSync, createWriteStream, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { AnalysisClient } from '../../src/analysis/client.ts';
+import { AnalysisClient, SnapshotStream } from '../../src/analysis/client.ts';
 import { CancelledError, LeakscopeError } from '../../src/common/errors.ts';
 import { recordingLogger } from '../helpers/logs.ts';
 import type { AnalysisProgress } from '../../src/analysis/analyze.ts';
@@ -63,6 +63,69 @@ test('a cancelled analysis stops, and the worker takes the next request', async 
     await assert.rejects(cancelled, CancelledError);
     const report = await client.request('analyze', { files: [file] });
     assert.equal(report.snapshots.length, 1);
+  } finally {
+    await client.dispose();
+  }
+});
+
+/** A snapshot's bytes as a capture streams them, in chunks of 1 MB. */
+function streamBytes(stream: SnapshotStream, bytes: Uint8Array): void {
+  for (let at = 0; at < bytes.length; at += 1 << 20) stream.write(bytes.subarray(at, at + (1 << 20)));
+}
+
+test('a snapshot streamed while it is captured is analysed without being read again, as the file it became', async () => {
+  const file = await oneSnapshot();
+  const target = join(scratch('streamed'), 'streamed.heapsnapshot');
+  const client = new AnalysisClient({ workerPath: WORKER, logger: recordingLogger() });
+  try {
+    const stream = client.openStream(target);
+    streamBytes(stream, readFileSync(file));
+    // The capture ends: its file lands where it was to be.
+    copyFileSync(file, target);
+    const counts = await stream.end();
+    const phases = new Set<string>();
+    const report = await client.request('analyze', { files: [target] }, { onProgress: (p) => phases.add(p.phase) });
+    assert.ok(!phases.has('parsing'), [...phases].join(', '));
+    assert.equal(report.snapshots[0].nodeCount, counts.nodeCount);
+    assert.equal(report.snapshots[0].fileBytes, readFileSync(file).length);
+    assert.equal(report.largest[0].retainerPath.at(-2), '.rows');
+  } finally {
+    await client.dispose();
+  }
+});
+
+test('a streamed snapshot whose capture failed after its last byte is dropped; the next one is analysed', async () => {
+  const file = await oneSnapshot();
+  const dir = scratch('stream-abort');
+  const client = new AnalysisClient({ workerPath: WORKER, logger: recordingLogger() });
+  try {
+    const failed = client.openStream(join(dir, 'failed.heapsnapshot'));
+    streamBytes(failed, readFileSync(file));
+    failed.abort();
+    await assert.rejects(client.request('analyze', { files: [join(dir, 'failed.heapsnapshot')] }), /no such file/);
+    const next = client.openStream(join(dir, 'next.heapsnapshot'));
+    streamBytes(next, readFileSync(file));
+    copyFileSync(file, join(dir, 'next.heapsnapshot'));
+    await next.end();
+    const report = await client.request('analyze', { files: [join(dir, 'next.heapsnapshot')] });
+    assert.equal(report.largest[0].retainerPath.at(-2), '.rows');
+  } finally {
+    await client.dispose();
+  }
+});
+
+test('a streamed snapshot cut short, or with bytes after its end, fails with what is wrong and where', async () => {
+  const bytes = readFileSync(await oneSnapshot());
+  const dir = scratch('stream-bad');
+  const client = new AnalysisClient({ workerPath: WORKER, logger: recordingLogger() });
+  try {
+    const cut = client.openStream(join(dir, 'cut.heapsnapshot'));
+    streamBytes(cut, bytes.subarray(0, bytes.length - 1000));
+    await assert.rejects(cut.end(), (e: LeakscopeError) => e.kind === 'input' && /cut\.heapsnapshot: truncated at byte/.test(e.message));
+    const trailing = client.openStream(join(dir, 'trailing.heapsnapshot'));
+    streamBytes(trailing, bytes);
+    trailing.write(Buffer.from('{"more":1}'));
+    await assert.rejects(trailing.end(), (e: LeakscopeError) => e.kind === 'input' && /trailing\.heapsnapshot: .*the end of the file/.test(e.message));
   } finally {
     await client.dispose();
   }
