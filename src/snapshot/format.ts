@@ -26,12 +26,9 @@ export interface RawLocation {
   scriptId: number;
   line: number;
   column: number;
-  /** The node of the script object, where V8 says (`script_object_index`); -1 if not. */
-  scriptNode: number;
 }
 
-const RECORD = 4;
-const NO_NODE = 0xffffffff;
+const RECORD = 3;
 
 /**
  * Locations by node ordinal, in typed arrays: big heaps have millions of them (3.3 M in a 1 GB
@@ -44,6 +41,12 @@ export class LocationTable {
   private data: Uint32Array;
   private sorted = true;
   size = 0;
+  /**
+   * Script id -> the node of its script object, where V8 names it (`script_object_index`):
+   * one per script, so kept once rather than with every record.
+   */
+  private readonly scripts = new Map<number, number>();
+  private lastScript = -1;
 
   constructor(
     private readonly nodeCount: number,
@@ -63,7 +66,11 @@ export class LocationTable {
     this.data[at] = scriptId;
     this.data[at + 1] = line;
     this.data[at + 2] = column;
-    this.data[at + 3] = scriptNode < 0 || !Number.isInteger(scriptNode) ? NO_NODE : scriptNode;
+    // Records of one script mostly come together: the map is asked once per run of them.
+    if (scriptId !== this.lastScript && scriptNode >= 0 && scriptNode < this.nodeCount && Number.isInteger(scriptNode)) {
+      if (!this.scripts.has(scriptId)) this.scripts.set(scriptId, scriptNode);
+      this.lastScript = scriptId;
+    }
   }
 
   /** All added: sorted by node, and the room grown for more given back. Again: nothing to do. */
@@ -83,15 +90,12 @@ export class LocationTable {
     }
     if (lo === 0 || this.ordinals[lo - 1] !== ordinal) return null;
     const at = (lo - 1) * RECORD;
-    const scriptNode = this.data[at + 3];
-    return { scriptId: this.data[at], line: this.data[at + 1], column: this.data[at + 2], scriptNode: scriptNode === NO_NODE ? -1 : scriptNode };
+    return { scriptId: this.data[at], line: this.data[at + 1], column: this.data[at + 2] };
   }
 
   /** Each script id with the node of its script object, where the records name one. */
-  *scriptNodes(): Generator<[scriptId: number, scriptNode: number]> {
-    for (let at = 0; at < this.size * RECORD; at += RECORD) {
-      if (this.data[at + 3] !== NO_NODE) yield [this.data[at], this.data[at + 3]];
-    }
+  scriptNodes(): ReadonlyMap<number, number> {
+    return this.scripts;
   }
 
   /** Calls `visit` with each node that has a location and its script id, in node order. */

@@ -107,7 +107,6 @@ export class SourceLocator {
     const g = this.g;
     const names = new Map<number, string>();
     for (const [scriptId, script] of g.raw.locations.scriptNodes()) {
-      if (names.has(scriptId) || script >= g.nodeCount) continue;
       const name = scriptObjectName(g, script);
       if (name) names.set(scriptId, name);
     }

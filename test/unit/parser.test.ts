@@ -65,14 +65,14 @@ test('reads field layouts from meta: extra node fields and unknown sections are 
 
 test('reads locations by node', () => {
   const raw = parseSnapshotBuffer(Buffer.from(buildSnapshot(tiny, { locations: [[2, 7, 41, 3]] })));
-  assert.deepEqual(raw.locations.get(2), { scriptId: 7, line: 41, column: 3, scriptNode: -1 });
+  assert.deepEqual(raw.locations.get(2), { scriptId: 7, line: 41, column: 3 });
   assert.equal(raw.locations.get(1), null);
 });
 
 test('locations written out of node order, or twice for a node, are found as written: the later one wins', () => {
   const raw = parseSnapshotBuffer(Buffer.from(buildSnapshot(tiny, { locations: [[2, 7, 41, 3], [0, 5, 1, 1], [2, 7, 42, 9]] })));
-  assert.deepEqual(raw.locations.get(2), { scriptId: 7, line: 42, column: 9, scriptNode: -1 });
-  assert.deepEqual(raw.locations.get(0), { scriptId: 5, line: 1, column: 1, scriptNode: -1 });
+  assert.deepEqual(raw.locations.get(2), { scriptId: 7, line: 42, column: 9 });
+  assert.deepEqual(raw.locations.get(0), { scriptId: 5, line: 1, column: 1 });
   assert.equal(raw.locations.get(1), null);
   const visited: number[] = [];
   raw.locations.forEachNode((n) => visited.push(n));
@@ -165,7 +165,7 @@ test('reads extra_native_bytes from the header and script_object_index from loca
   assert.equal(plain.extraNativeBytes, 0);
   const raw = parseSnapshotBuffer(Buffer.from(buildSnapshot(tiny, { header: { extra_native_bytes: 5_000_000 }, locations: [[2, 7, 41, 3]], scriptObjects: [3] })));
   assert.equal(raw.extraNativeBytes, 5_000_000);
-  assert.deepEqual(raw.locations.get(2), { scriptId: 7, line: 41, column: 3, scriptNode: 3 });
+  assert.deepEqual(raw.locations.get(2), { scriptId: 7, line: 41, column: 3 });
   assert.deepEqual([...raw.locations.scriptNodes()], [[7, 3]]);
 });
 
