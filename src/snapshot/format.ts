@@ -46,7 +46,6 @@ export class LocationTable {
    * one per script, so kept once rather than with every record.
    */
   private readonly scripts = new Map<number, number>();
-  private lastScript = -1;
 
   constructor(
     private readonly nodeCount: number,
@@ -66,11 +65,7 @@ export class LocationTable {
     this.data[at] = scriptId;
     this.data[at + 1] = line;
     this.data[at + 2] = column;
-    // Records of one script mostly come together: the map is asked once per run of them.
-    if (scriptId !== this.lastScript && scriptNode >= 0 && scriptNode < this.nodeCount && Number.isInteger(scriptNode)) {
-      if (!this.scripts.has(scriptId)) this.scripts.set(scriptId, scriptNode);
-      this.lastScript = scriptId;
-    }
+    if (scriptNode >= 0 && scriptNode < this.nodeCount && Number.isInteger(scriptNode) && !this.scripts.has(scriptId)) this.scripts.set(scriptId, scriptNode);
   }
 
   /** All added: sorted by node, and the room grown for more given back. Again: nothing to do. */
